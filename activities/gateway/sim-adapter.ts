@@ -1,0 +1,95 @@
+/**
+ * Adapter for the simulated gateway (sim/server.ts): POST {baseUrl}/v1/charges, GET {baseUrl}/v1/charges/{key}.
+ *
+ * On a timeout, transport error (reset / lost response), HTTP 408/425/429/5xx or malformed 2xx it FIRST looks the
+ * key up: a recorded result is returned as is (no new charge); otherwise it throws GatewayUnavailableError so the
+ * caller retries with the same key. It never invents another key. A `declined` answer whose code is a gateway-side
+ * failure (GATEWAY_ERROR_CODES, e.g. `processing_error`) is mapped to status `error`.
+ */
+import { z } from 'zod';
+import type { ChargeResult, GatewayAdapter } from './port';
+import {
+  BaseUrl,
+  chargeWithRecovery,
+  DECIMAL_RE,
+  lookupFlow,
+  normalizeStatus,
+  sendJson,
+  TimeoutMs,
+} from './transport';
+
+export interface SimAdapterConfig {
+  baseUrl: string;
+  /** Per HTTP request (the charge and the lookup each get this budget). */
+  timeoutMs: number;
+  /** Gateway id used in error messages. Default 'sim'. */
+  gatewayId?: string;
+}
+
+const SimResult = z.object({
+  status: z.enum(['approved', 'declined', 'error']),
+  code: z.string().min(1),
+  message: z.string(),
+  gateway_payment_id: z.string().min(1).nullable(),
+  amount_collected: z.string().regex(DECIMAL_RE),
+});
+
+function parseSimResult(body: unknown): ChargeResult | null {
+  const parsed = SimResult.safeParse(body);
+  if (!parsed.success) return null;
+  const r = parsed.data;
+  return {
+    status: normalizeStatus(r.status, r.code),
+    code: r.code,
+    message: r.message,
+    gateway_payment_id: r.gateway_payment_id,
+    amount_collected: r.amount_collected,
+  };
+}
+
+export function createSimAdapter(config: SimAdapterConfig): GatewayAdapter {
+  const baseUrl = BaseUrl.parse(config.baseUrl);
+  const timeoutMs = TimeoutMs.parse(config.timeoutMs);
+  const gatewayId = config.gatewayId ?? 'sim';
+
+  const adapter: GatewayAdapter = {
+    lookup(key, opts = {}) {
+      return lookupFlow({
+        gatewayId,
+        idempotencyKey: key,
+        send: () =>
+          sendJson(`${baseUrl}/v1/charges/${encodeURIComponent(key)}`, { method: 'GET' }, timeoutMs, opts),
+        parse: parseSimResult,
+      });
+    },
+
+    charge(req, opts = {}) {
+      const key = req.idempotency_key;
+      return chargeWithRecovery({
+        gatewayId,
+        idempotencyKey: key,
+        opts,
+        lookup: adapter.lookup,
+        parse: parseSimResult,
+        send: () =>
+          sendJson(
+            `${baseUrl}/v1/charges`,
+            {
+              method: 'POST',
+              headers: { 'idempotency-key': key },
+              body: {
+                payment_method_id: req.payment_method_id,
+                amount: req.amount,
+                currency: req.currency,
+                idempotency_key: key,
+                ...(req.metadata ? { metadata: req.metadata } : {}),
+              },
+            },
+            timeoutMs,
+            opts,
+          ),
+      });
+    },
+  };
+  return adapter;
+}

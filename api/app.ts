@@ -1,0 +1,123 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { requestId } from 'hono/request-id';
+import type { Db } from '../db/client';
+import type { Logger } from '../log/logger';
+import type { AppEnv } from './context';
+import { ApiError, errorJson, zodErrorItems } from './errors';
+import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter';
+import type { Readiness } from './readiness';
+import { basicAuth } from './auth';
+import { registerConfigRoutes } from './routes/config';
+import { registerHealthRoutes } from './routes/health';
+
+export interface AppDeps {
+  db: Db;
+  logger: Logger;
+  readiness: Readiness;
+  limiter?: FailedAuthLimiter;
+  version?: string;
+}
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({
+    // Schema failures become our one error shape, listing every problem with its path.
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const items = zodErrorItems(result.error.issues, result.target === 'json' ? [] : [result.target]);
+        return errorJson(
+          c,
+          400,
+          `Invalid request: ${items.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+          items,
+        );
+      }
+    },
+  });
+  const limiter = deps.limiter ?? createFailedAuthLimiter({ max: 20, windowMs: 60_000 });
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const log = deps.logger.child({ reqId: c.get('requestId') });
+    c.set('log', log);
+    const started = performance.now();
+    await next();
+    log.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: +(performance.now() - started).toFixed(1),
+      },
+      'request',
+    );
+  });
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => errorJson(c, 413, `Request body is larger than ${MAX_BODY_BYTES} bytes`),
+    }),
+  );
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) => {
+        c.header('Allow', methods.join(', '));
+        return errorJson(
+          c,
+          405,
+          `Method ${c.req.method} is not allowed here; allowed: ${methods.join(', ')}`,
+        );
+      },
+    }),
+  );
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', {
+    type: 'http',
+    scheme: 'basic',
+    description: 'User = your email, password = your API token (`npm run cli -- token create <email>`).',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-api-key',
+  });
+
+  registerHealthRoutes(app, deps.readiness);
+  app.use('/api/*', basicAuth({ db: deps.db, limiter }));
+  registerConfigRoutes(app, { db: deps.db });
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'payment-retry',
+      version: deps.version ?? '0.1.0',
+      description:
+        "Self-hosted Configurable Payment Retry: Zuora's CPR REST API, SmartPay-style manual retries, and the retry configuration.",
+    },
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'payment-retry API' }));
+
+  app.notFound((c) => errorJson(c, 404, `No route for ${c.req.method} ${c.req.path}`));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      for (const [name, value] of Object.entries(err.headers ?? {})) c.header(name, value);
+      return errorJson(c, err.status, err.message, err.errors);
+    }
+    if (err instanceof HTTPException) {
+      // Hono's own 4xx, e.g. "Malformed JSON in request body".
+      return errorJson(c, err.status, err.message || 'Bad request');
+    }
+    const log = c.get('log') ?? deps.logger;
+    log.error({ err }, 'unhandled error');
+    return errorJson(c, 500, `Internal error; quote request id ${c.get('requestId')} when reporting it`);
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,34 @@
+// `npm run api`: the API alone, for production (several replicas behind a load balancer). It needs
+// DATABASE_URL and TEMPORAL_ADDRESS; workers run separately (`npm run worker`).
+import { serve } from '@hono/node-server';
+import { loadEnvOrExit } from '../config/env';
+import { createLogger } from '../log/logger';
+import { bootstrapStore, checkStore } from '../runtime/bootstrap';
+import { openDatabase } from '../runtime/database';
+import { onShutdown } from '../runtime/shutdown';
+import { checkTemporal, connectClient } from '../temporal/connection';
+import { createApp } from './app';
+import { createReadiness } from './readiness';
+
+const env = loadEnvOrExit();
+const logger = createLogger({ level: env.LOG_LEVEL, name: 'payment-retry-api' });
+if (!env.TEMPORAL_ADDRESS) {
+  logger.fatal('TEMPORAL_ADDRESS is required for `npm run api` (use `npm start` for the all-in-one system)');
+  process.exit(1);
+}
+const database = await openDatabase(env);
+await bootstrapStore(database.db, env);
+const client = await connectClient({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE });
+
+const readiness = createReadiness();
+readiness.register('database', () => checkStore(database.db));
+readiness.register('temporal', () => checkTemporal(client));
+const app = createApp({ db: database.db, logger, readiness });
+const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) =>
+  logger.info({ url: `http://${env.HOST}:${info.port}` }, 'api listening'),
+);
+onShutdown(logger, [
+  { name: 'api', run: () => new Promise<void>((r) => server.close(() => r())) },
+  { name: 'temporal', run: () => client.connection.close() },
+  { name: 'database', run: () => database.close() },
+]);

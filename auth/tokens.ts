@@ -1,0 +1,112 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { apiTokens, users } from '../db/schema';
+
+const TOKEN_PREFIX = 'cpr_';
+
+/** 256 random bits, base64url: well over the 128 bits a token needs. */
+export function generateToken(): string {
+  return `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+}
+
+export function tokenDigest(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+function displayPrefix(token: string): string {
+  return token.slice(0, 10);
+}
+
+async function upsertUser(db: Db, email: string): Promise<number> {
+  const [row] = await db
+    .insert(users)
+    .values({ email })
+    .onConflictDoUpdate({ target: users.email, set: { email } })
+    .returning({ id: users.id });
+  if (!row) throw new Error(`could not store user ${email}`);
+  return row.id;
+}
+
+/** Creates a token for the user (created if new) and returns it: the only time it is ever visible. */
+export async function createToken(db: Db, email: string): Promise<{ token: string; id: number }> {
+  const token = generateToken();
+  return await db.transaction(async (tx) => {
+    const userId = await upsertUser(tx, email);
+    const [row] = await tx
+      .insert(apiTokens)
+      .values({ userId, digest: tokenDigest(token), prefix: displayPrefix(token) })
+      .returning({ id: apiTokens.id });
+    if (!row) throw new Error('token not stored');
+    return { token, id: row.id };
+  });
+}
+
+/** Stores a token chosen by the operator (CPR_BOOTSTRAP_TOKEN); idempotent across restarts. */
+export async function ensureToken(db: Db, email: string, token: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const userId = await upsertUser(tx, email);
+    await tx
+      .insert(apiTokens)
+      .values({ userId, digest: tokenDigest(token), prefix: displayPrefix(token) })
+      .onConflictDoUpdate({ target: apiTokens.digest, set: { userId } });
+  });
+}
+
+/** Revokes by token id, by the token itself, or every token of an email. Returns how many went. */
+export async function revokeTokens(db: Db, what: { id: number } | { token: string } | { email: string }) {
+  if ('id' in what) return (await db.delete(apiTokens).where(eq(apiTokens.id, what.id)).returning()).length;
+  if ('token' in what) {
+    return (
+      await db
+        .delete(apiTokens)
+        .where(eq(apiTokens.digest, tokenDigest(what.token)))
+        .returning()
+    ).length;
+  }
+  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, what.email));
+  if (!user) return 0;
+  return (await db.delete(apiTokens).where(eq(apiTokens.userId, user.id)).returning()).length;
+}
+
+export async function listTokens(db: Db) {
+  return await db
+    .select({
+      id: apiTokens.id,
+      email: users.email,
+      prefix: apiTokens.prefix,
+      createdAt: apiTokens.createdAt,
+    })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .orderBy(apiTokens.id);
+}
+
+/** The email the credentials belong to, or null. */
+export async function verifyCredentials(db: Db, email: string, token: string): Promise<string | null> {
+  const digest = tokenDigest(token);
+  const [row] = await db
+    .select({ email: users.email, digest: apiTokens.digest })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(eq(apiTokens.digest, digest));
+  if (!row) return null;
+  // The lookup is by digest; the constant-time compare of the digests and of the user keeps the
+  // answer's timing independent of how much of a guess was right.
+  const digestOk = timingSafeEqual(Buffer.from(row.digest, 'hex'), Buffer.from(digest, 'hex'));
+  const emailOk = timingSafeEqual(
+    createHash('sha256').update(row.email.toLowerCase()).digest(),
+    createHash('sha256').update(email.toLowerCase()).digest(),
+  );
+  return digestOk && emailOk ? row.email : null;
+}
+
+/** Like verifyCredentials for headers that carry only the token (SmartPay's x-api-key). */
+export async function verifyToken(db: Db, token: string): Promise<string | null> {
+  const [row] = await db
+    .select({ email: users.email })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(eq(apiTokens.digest, tokenDigest(token)));
+  return row?.email ?? null;
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+// Every environment variable the processes read, parsed once at start-up. The README's table is
+// generated from the same descriptions, so the docs cannot drift from the code.
+const port = z.coerce.number().int().min(0).max(65535, { error: 'a port number from 0 to 65535' });
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: optionalString.pipe(
+    z.url({ protocol: /^postgres(ql)?$/, error: 'a postgres:// or postgresql:// URL' }).optional(),
+  ),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  TEMPORAL_ADDRESS: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[^\s:]+:\d{1,5}$/, 'host:port')
+      .optional(),
+  ),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('payment-retry'),
+  TEMPORAL_CLI: optionalString,
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  WORKFLOW_BUNDLE: optionalString,
+  SIM_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'an http(s):// URL' }).optional()),
+  SIM_PORT: port.default(3001),
+  SIM_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  GATEWAY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  CPR_BOOTSTRAP_USER: optionalString.pipe(z.email({ error: 'an email address' }).optional()),
+  CPR_BOOTSTRAP_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\x21-\x7e]{32,200}$/, '32 to 200 printable ASCII characters without spaces')
+      .optional(),
+  ),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export const envDescriptions: Record<keyof Env, string> = {
+  NODE_ENV: '`development`, `production` or `test`',
+  LOG_LEVEL: 'pino log level',
+  HOST: 'interface the API binds to',
+  PORT: 'API port',
+  DATA_DIR: 'where `npm start` keeps PGlite, the dev Temporal SQLite file and dev credentials',
+  DATABASE_URL: 'Postgres URL; unset means embedded PGlite under `DATA_DIR/pglite`',
+  DATABASE_POOL_SIZE: 'postgres-js pool size per process',
+  TEMPORAL_ADDRESS: 'existing Temporal frontend `host:port`; unset means `npm start` runs a dev server',
+  TEMPORAL_NAMESPACE: 'Temporal namespace of the cycles',
+  TEMPORAL_TASK_QUEUE: 'task queue the worker polls; other services signal cycles through it',
+  TEMPORAL_CLI: 'path to a `temporal` binary to use instead of resolving one',
+  TEMPORAL_DEV_PORT: 'frontend port of the dev server started by `npm start`',
+  TEMPORAL_UI_PORT: 'Web UI port of the dev server started by `npm start`',
+  WORKFLOW_BUNDLE: 'prebuilt workflow bundle (`npm run build:workflows`); unset means bundle at start',
+  SIM_URL: 'URL of a running simulated gateway; unset means `npm start` starts one',
+  SIM_PORT: 'port of the simulated gateway',
+  SIM_LATENCY_MS: 'latency the simulated gateway adds to each charge',
+  GATEWAY_TIMEOUT_MS: 'how long one gateway call may take before the activity gives up and retries',
+  CPR_BOOTSTRAP_USER: 'email of a user created or updated at start-up',
+  CPR_BOOTSTRAP_TOKEN: "that user's API token",
+};
+
+export class EnvError extends Error {}
+
+/** Parses the environment; a bad value names the variable and the expected form. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (result.success) {
+    if ((result.data.CPR_BOOTSTRAP_USER === undefined) !== (result.data.CPR_BOOTSTRAP_TOKEN === undefined)) {
+      throw new EnvError('CPR_BOOTSTRAP_USER and CPR_BOOTSTRAP_TOKEN must be set together');
+    }
+    return result.data;
+  }
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '');
+    const got = source[name];
+    const shown =
+      name === 'CPR_BOOTSTRAP_TOKEN' || name === 'DATABASE_URL' ? '(hidden)' : JSON.stringify(got);
+    return `${name}=${shown}: expected ${issue.message}`;
+  });
+  throw new EnvError(`invalid environment:\n  ${lines.join('\n  ')}`);
+}
+
+/** For entry points: print the problem and exit instead of throwing a stack trace. */
+export function loadEnvOrExit(): Env {
+  try {
+    return loadEnv();
+  } catch (err) {
+    if (err instanceof EnvError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

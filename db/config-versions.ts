@@ -1,0 +1,71 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import type { Db } from './client';
+import { configVersions } from './schema';
+
+export interface StoredConfig<T = unknown> {
+  version: number;
+  config: T;
+  updated_at: string;
+  updated_by: string;
+}
+
+function toStored<T>(row: typeof configVersions.$inferSelect): StoredConfig<T> {
+  return {
+    version: row.version,
+    config: row.document as T,
+    updated_at: row.createdAt.toISOString(),
+    updated_by: row.createdBy,
+  };
+}
+
+/** The newest version; read fresh on every call so a saved change applies to the very next cycle. */
+export async function currentConfig<T>(db: Db): Promise<StoredConfig<T> | null> {
+  const [row] = await db.select().from(configVersions).orderBy(desc(configVersions.version)).limit(1);
+  return row ? toStored<T>(row) : null;
+}
+
+export async function configVersion<T>(db: Db, version: number): Promise<StoredConfig<T> | null> {
+  const [row] = await db.select().from(configVersions).where(eq(configVersions.version, version));
+  return row ? toStored<T>(row) : null;
+}
+
+export class VersionConflictError extends Error {
+  constructor(readonly current: number) {
+    super(`the configuration is at version ${current}`);
+  }
+}
+
+/**
+ * Stores `document` as the next version. With `expectedVersion`, stores only if that is still the
+ * newest (optimistic concurrency); the primary key on `version` makes two racing writers collide
+ * instead of both winning.
+ */
+export async function saveConfig<T>(
+  db: Db,
+  document: T,
+  by: string,
+  expectedVersion?: number,
+): Promise<StoredConfig<T>> {
+  return await db.transaction(async (tx) => {
+    const [latest] = await tx
+      .select({ version: sql<number>`coalesce(max(${configVersions.version}), 0)`.mapWith(Number) })
+      .from(configVersions);
+    const current = latest?.version ?? 0;
+    if (expectedVersion !== undefined && expectedVersion !== current) throw new VersionConflictError(current);
+    const [row] = await tx
+      .insert(configVersions)
+      .values({ version: current + 1, document, createdBy: by })
+      .onConflictDoNothing()
+      .returning();
+    if (!row) throw new VersionConflictError(current + 1);
+    return toStored<T>(row);
+  });
+}
+
+/** First start: store the shipped default as version 1. Several processes may race; one wins. */
+export async function ensureConfig<T>(db: Db, document: T): Promise<StoredConfig<T>> {
+  await db.insert(configVersions).values({ version: 1, document, createdBy: 'system' }).onConflictDoNothing();
+  const stored = await currentConfig<T>(db);
+  if (!stored) throw new Error('no configuration stored');
+  return stored;
+}

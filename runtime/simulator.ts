@@ -1,0 +1,44 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { projectRoot } from '../temporal/resolve-binary';
+import { stopChild, waitUntil } from './child-process';
+
+export interface SimulatorProcess {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Runs the simulated gateway (sim/main.ts) as a child process, as `npm start` and the tests do. */
+export async function startSimulator(opts: { port: number; latencyMs?: number }): Promise<SimulatorProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'sim', 'main.ts')], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      SIM_PORT: String(opts.port),
+      SIM_HOST: '127.0.0.1',
+      SIM_LATENCY_MS: String(opts.latencyMs ?? 0),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${opts.port}`;
+  try {
+    await waitUntil(
+      'simulated gateway',
+      async () => {
+        const res = await fetch(`${url}/healthz`);
+        if (!res.ok) throw new Error(`status ${res.status}`);
+      },
+      { child, timeoutMs: 30_000, childOutput: () => stderr },
+    );
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return { url, process: child, stop: () => stopChild(child) };
+}

@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Connection } from '@temporalio/client';
+import { stopChild, waitUntil } from '../runtime/child-process';
+import { searchAttributeFlags } from './search-attribute-flags';
+
+export interface DevServerOptions {
+  binary: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Web UI port; undefined runs headless. */
+  uiPort?: number;
+  /** SQLite file; undefined keeps everything in memory. */
+  dbFile?: string;
+  namespace?: string;
+  /** How long to wait for the frontend to answer; the SDK's own 5 s is too short on a busy machine. */
+  startTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | undefined;
+  startedInMs: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === 'object') resolvePort(address.port);
+        else reject(new Error('no port'));
+      });
+    });
+  });
+}
+
+/** Starts `temporal server start-dev` as a child process and waits until its frontend answers. */
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const started = Date.now();
+  const port = opts.port || (await freePort());
+  const namespace = opts.namespace ?? 'default';
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
+    ...searchAttributeFlags(),
+  ];
+  if (opts.uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+
+  const child = spawn(opts.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const stop = () => stopChild(child);
+
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitUntil(
+      `temporal dev server on ${address}`,
+      async () => {
+        const connection = await Connection.connect({ address, connectTimeout: 1000 });
+        try {
+          await connection.workflowService.describeNamespace({ namespace });
+        } finally {
+          await connection.close();
+        }
+      },
+      { child, timeoutMs: opts.startTimeoutMs ?? 60_000, childOutput: () => stderr },
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const startedInMs = Date.now() - started;
+  opts.log?.(`[temporal] dev server ready on ${address} in ${startedInMs} ms`);
+  return {
+    address,
+    uiUrl: opts.uiPort === undefined ? undefined : `http://127.0.0.1:${opts.uiPort}`,
+    startedInMs,
+    process: child,
+    stop,
+  };
+}

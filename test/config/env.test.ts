@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { envDescriptions, envSchema, loadEnv } from '../../config/env';
+
+describe('environment', () => {
+  it('has defaults for everything optional', () => {
+    const env = loadEnv({});
+    expect(env).toMatchObject({
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: 'payment-retry',
+      SIM_PORT: 3001,
+    });
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.TEMPORAL_ADDRESS).toBeUndefined();
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT="abc": expected'],
+    [{ PORT: '70000' }, 'PORT="70000": expected a port number from 0 to 65535'],
+    [{ DATABASE_URL: 'mysql://db/x' }, 'DATABASE_URL=(hidden): expected a postgres:// or postgresql:// URL'],
+    [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS="localhost": expected host:port'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL="loud": expected'],
+    [
+      { CPR_BOOTSTRAP_USER: 'a@b.co', CPR_BOOTSTRAP_TOKEN: 'short' },
+      'CPR_BOOTSTRAP_TOKEN=(hidden): expected 32 to 200',
+    ],
+    [{ CPR_BOOTSTRAP_USER: 'a@b.co' }, 'CPR_BOOTSTRAP_USER and CPR_BOOTSTRAP_TOKEN must be set together'],
+  ])('rejects %o naming the variable and the expected form', (source, message) => {
+    expect(() => loadEnv(source)).toThrow(message);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadEnv({ DATABASE_URL: '', TEMPORAL_ADDRESS: ' ' }).DATABASE_URL).toBeUndefined();
+  });
+
+  it('documents every variable', () => {
+    expect(Object.keys(envDescriptions).sort()).toEqual(Object.keys(envSchema.shape).sort());
+  });
+});

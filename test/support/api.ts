@@ -1,0 +1,32 @@
+import { pino } from 'pino';
+import { createApp } from '../../api/app';
+import { createFailedAuthLimiter } from '../../api/failed-auth-limiter';
+import { createReadiness } from '../../api/readiness';
+import { bootstrapStore } from '../../runtime/bootstrap';
+import { type DbKind, openTestDb } from './databases';
+
+export const TEST_USER = 'ops@example.com';
+export const TEST_TOKEN = 'test-token-0123456789-abcdefghijklmnop';
+
+export function basic(user = TEST_USER, token = TEST_TOKEN): Record<string, string> {
+  return { Authorization: `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` };
+}
+
+/** An app over a fresh, bootstrapped database (default configuration and one user). */
+export async function testApp(kind: DbKind = 'pglite', opts: { failedAuthMax?: number } = {}) {
+  const handle = await openTestDb(kind);
+  await bootstrapStore(handle.db, { CPR_BOOTSTRAP_USER: TEST_USER, CPR_BOOTSTRAP_TOKEN: TEST_TOKEN });
+  const app = createApp({
+    db: handle.db,
+    logger: pino({ level: 'silent' }),
+    readiness: createReadiness(),
+    limiter: createFailedAuthLimiter({ max: opts.failedAuthMax ?? 1000, windowMs: 60_000 }),
+  });
+  const json = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    app.request(path, {
+      method,
+      headers: { ...basic(), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+  return { app, handle, json, close: () => handle.close() };
+}

@@ -1,0 +1,51 @@
+// `npm run worker`: one worker process for production; run as many as the load needs, all polling
+// TEMPORAL_TASK_QUEUE. It needs DATABASE_URL and TEMPORAL_ADDRESS.
+import { Runtime } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { loadEnvOrExit } from '../config/env';
+import { createLogger } from '../log/logger';
+import { openDatabase } from '../runtime/database';
+import { onShutdown } from '../runtime/shutdown';
+import { temporalRuntimeLogger } from '../runtime/temporal-logger';
+import { connectWorkerConnection } from '../temporal/connection';
+import { createWorker } from './create-worker';
+
+const env = loadEnvOrExit();
+const logger = createLogger({ level: env.LOG_LEVEL, name: 'payment-retry-worker' });
+if (!env.TEMPORAL_ADDRESS) {
+  logger.fatal(
+    'TEMPORAL_ADDRESS is required for `npm run worker` (use `npm start` for the all-in-one system)',
+  );
+  process.exit(1);
+}
+// Our shutdown sequence owns the signals, so the SDK must not start draining the worker on its own.
+Runtime.install({ logger: temporalRuntimeLogger(logger), shutdownSignals: [] });
+const database = await openDatabase(env);
+const connection = await connectWorkerConnection({
+  address: env.TEMPORAL_ADDRESS,
+  namespace: env.TEMPORAL_NAMESPACE,
+});
+const worker = await createWorker({
+  connection,
+  namespace: env.TEMPORAL_NAMESPACE,
+  taskQueue: env.TEMPORAL_TASK_QUEUE,
+  activities: createActivities({ db: database.db, logger }),
+  workflowBundlePath: env.WORKFLOW_BUNDLE,
+});
+const done = worker.run();
+logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE }, 'worker polling');
+onShutdown(logger, [
+  {
+    name: 'worker',
+    run: async () => {
+      worker.shutdown();
+      await done;
+    },
+  },
+  { name: 'temporal', run: () => connection.close() },
+  { name: 'database', run: () => database.close() },
+]);
+await done.catch((err) => {
+  logger.fatal({ err }, 'worker failed');
+  process.exit(1);
+});
