@@ -1,14 +1,24 @@
 import type { Db } from '../db/client';
 import type { Logger } from '../log/logger';
+import { createCharge } from './charge';
+import { createCycleStore } from './cycle-store';
+import type { GatewayRegistry } from './gateway/registry';
+import { createPostWebhook, type WebhookOptions } from './webhook';
 
 export interface ActivityDeps {
   db: Db;
   logger: Logger;
+  gateways: GatewayRegistry;
+  webhooks?: WebhookOptions;
 }
 
 /** Activities are plain functions closed over their dependencies, as in Temporal's samples. */
-export function createActivities(_deps: ActivityDeps) {
-  return {};
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createCycleStore(deps.db, { lifecycleWebhooks: Boolean(deps.webhooks?.lifecycleUrl) }),
+    charge: createCharge(deps.gateways),
+    postWebhook: createPostWebhook(deps.webhooks ?? {}),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

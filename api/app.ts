@@ -6,11 +6,11 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import type { Db } from '../db/client';
 import type { Logger } from '../log/logger';
+import { basicAuth } from './auth';
 import type { AppEnv } from './context';
 import { ApiError, errorJson, zodErrorItems } from './errors';
 import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter';
 import type { Readiness } from './readiness';
-import { basicAuth } from './auth';
 import { registerConfigRoutes } from './routes/config';
 import { registerHealthRoutes } from './routes/health';
 

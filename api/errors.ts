@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { formatPath } from '../policy';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { formatPath } from '../policy';
 
 // Zuora shows one error shape, so every error we answer has it; validation errors add the list of
 // problems, each with a path such as `customer_groups[1].attempts[0]`.

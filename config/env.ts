@@ -35,6 +35,32 @@ export const envSchema = z.object({
   SIM_PORT: port.default(3001),
   SIM_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   GATEWAY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  HTTP_GATEWAYS: optionalString.pipe(
+    z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(
+        z.record(
+          z.string().min(1),
+          z.object({
+            baseUrl: z.url({ protocol: /^https?$/ }),
+            token: z.string().optional(),
+            timeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+          }),
+          { error: 'JSON such as {"acme":{"baseUrl":"https://pay.internal","token":"…"}}' },
+        ),
+      )
+      .optional(),
+  ),
+  WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'an http(s):// URL' }).optional()),
+  WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'at least 16 characters').optional()),
   CPR_BOOTSTRAP_USER: optionalString.pipe(z.email({ error: 'an email address' }).optional()),
   CPR_BOOTSTRAP_TOKEN: optionalString.pipe(
     z
@@ -65,6 +91,11 @@ export const envDescriptions: Record<keyof Env, string> = {
   SIM_PORT: 'port of the simulated gateway',
   SIM_LATENCY_MS: 'latency the simulated gateway adds to each charge',
   GATEWAY_TIMEOUT_MS: 'how long one gateway call may take before the activity gives up and retries',
+  HTTP_GATEWAYS:
+    'generic HTTP gateways as JSON: `{"<gateway_id>":{"baseUrl":"https://…","token":"…","timeoutMs":10000}}`',
+  WEBHOOK_URL:
+    'receiver of lifecycle events (`cycle.started`, `attempt.failed`, `cycle.completed`); unset sends none',
+  WEBHOOK_SECRET: 'HMAC-SHA256 key for the `X-CPR-Signature` header of every webhook',
   CPR_BOOTSTRAP_USER: 'email of a user created or updated at start-up',
   CPR_BOOTSTRAP_TOKEN: "that user's API token",
 };

@@ -165,6 +165,8 @@ export function decide(config: RetryConfig, input: DecisionInput): Decision {
     if (allowed === next) break;
     if (!adjustments.includes('method_attempt_limit')) adjustments.push('method_attempt_limit');
     next = alignInstant(allowed, processor_interval, time_zone);
+    if (next !== allowed && !adjustments.includes('processor_interval'))
+      adjustments.push('processor_interval');
   }
   const deadline = cycleDeadline(cycleStart, max_cycle_days);
   if (next > deadline) {

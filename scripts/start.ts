@@ -4,11 +4,11 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Runtime } from '@temporalio/worker';
-import { createActivities } from '../activities';
 import { createApp } from '../api/app';
 import { createReadiness } from '../api/readiness';
 import { loadEnvOrExit } from '../config/env';
 import { createLogger } from '../log/logger';
+import { activitiesFromEnv } from '../runtime/activities';
 import { bootstrapStore, checkStore } from '../runtime/bootstrap';
 import { openDatabase } from '../runtime/database';
 import { onShutdown } from '../runtime/shutdown';
@@ -70,7 +70,7 @@ async function main() {
     connection: workerConnection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ db: database.db, logger }),
+    activities: activitiesFromEnv(env, { db: database.db, logger, simUrl }),
     workflowBundlePath: env.WORKFLOW_BUNDLE,
   });
   const workerDone = worker.run();

@@ -1,9 +1,9 @@
 // `npm run worker`: one worker process for production; run as many as the load needs, all polling
 // TEMPORAL_TASK_QUEUE. It needs DATABASE_URL and TEMPORAL_ADDRESS.
 import { Runtime } from '@temporalio/worker';
-import { createActivities } from '../activities';
 import { loadEnvOrExit } from '../config/env';
 import { createLogger } from '../log/logger';
+import { activitiesFromEnv } from '../runtime/activities';
 import { openDatabase } from '../runtime/database';
 import { onShutdown } from '../runtime/shutdown';
 import { temporalRuntimeLogger } from '../runtime/temporal-logger';
@@ -29,7 +29,7 @@ const worker = await createWorker({
   connection,
   namespace: env.TEMPORAL_NAMESPACE,
   taskQueue: env.TEMPORAL_TASK_QUEUE,
-  activities: createActivities({ db: database.db, logger }),
+  activities: activitiesFromEnv(env, { db: database.db, logger, simUrl: env.SIM_URL }),
   workflowBundlePath: env.WORKFLOW_BUNDLE,
 });
 const done = worker.run();

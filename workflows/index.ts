@@ -1,2 +1,3 @@
 // The workflows the worker registers. Only deterministic code may be imported from here.
-export {};
+export { deliverWebhook } from './deliver-webhook';
+export { RetryCycle } from './retry-cycle';

@@ -66,7 +66,10 @@ const previewResponseSchema = z
     reason: z.string().nullable(),
     criteria: z.string().nullable(),
     next_attempt: z.string().nullable().openapi({ description: 'UTC, ISO-8601 with milliseconds' }),
-    next_local: z.string().nullable().openapi({ description: 'The same instant in the configured time zone' }),
+    next_local: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The same instant in the configured time zone' }),
     webhook: z.string().nullable(),
     detail: z.string(),
     schedule: z.array(z.object({ attempt_number: z.number(), at: z.string(), local: z.string() })),
@@ -218,7 +221,10 @@ export function registerConfigRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db; n
       if (ifMatch !== undefined) {
         const parsed = parseIfMatch(ifMatch);
         if (parsed === null || (parsed !== '*' && parsed !== current.version)) {
-          throw new ApiError(412, `If-Match ${ifMatch} does not match the current version ${current.version}`);
+          throw new ApiError(
+            412,
+            `If-Match ${ifMatch} does not match the current version ${current.version}`,
+          );
         }
         expected = current.version;
       }
@@ -242,7 +248,10 @@ export function registerConfigRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db; n
     async (c) => {
       const previous = (await currentConfig<RetryConfig>(db))?.config;
       const result = await validateRawBody(c, previous);
-      return c.json({ success: true as const, message: 'The configuration is valid', warnings: result.warnings }, 200);
+      return c.json(
+        { success: true as const, message: 'The configuration is valid', warnings: result.warnings },
+        200,
+      );
     },
     fullValidation,
   );

@@ -116,7 +116,9 @@ describe.each<DbKind>(['pglite', 'postgres'])('retry configuration API on %s', (
 
     const dry = await t.json('POST', '/api/v1/config/validate', doc);
     expect(dry.status).toBe(400);
-    expect(((await dry.json()) as ErrorBody).errors?.map((e) => e.path)).toEqual(body.errors?.map((e) => e.path));
+    expect(((await dry.json()) as ErrorBody).errors?.map((e) => e.path)).toEqual(
+      body.errors?.map((e) => e.path),
+    );
   });
 
   it('rejects malformed JSON and a non-object body in the error shape', async () => {
@@ -189,7 +191,9 @@ describe('failed logins', () => {
     const t = await testApp('pglite', { failedAuthMax: 3 });
     try {
       for (let i = 0; i < 3; i++) {
-        expect((await t.app.request('/api/v1/config', { headers: basic('x@example.com', 'nope') })).status).toBe(401);
+        expect(
+          (await t.app.request('/api/v1/config', { headers: basic('x@example.com', 'nope') })).status,
+        ).toBe(401);
       }
       const limited = await t.app.request('/api/v1/config', { headers: basic() });
       expect(limited.status).toBe(429);

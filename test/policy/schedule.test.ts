@@ -11,7 +11,6 @@ import {
 import { configWith, ZONES } from './fixtures';
 
 const NY = 'America/New_York';
-const ms = (iso: string) => Date.parse(iso);
 const offsetMs = (zone: string, t: number) => Math.round(IANAZone.create(zone).offset(t) * 60_000);
 const wallMod = (zone: string, t: number, step: number) => (((t + offsetMs(zone, t)) % step) + step) % step;
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { connectClient, connectWorkerConnection } from '../../temporal/connection';
 
@@ -20,4 +21,11 @@ export async function testTemporal() {
       await Promise.all([client.connection.close(), workerConnection.close()]);
     },
   };
+}
+
+// The SDK logs every worker state change at INFO; tests only want warnings.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // Already installed in this process.
 }

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { currentConfig } from '../db/config-versions';
+import { attempts, cycleEvents, cycles } from '../db/schema';
+import type { RetryConfig } from '../policy';
+import type { AttemptRecord, CycleStatus } from '../workflows/cycle-types';
+import type { DocumentType, FailedPayment } from '../workflows/failed-payment';
+
+// Everything a cycle writes to Postgres. Every write is idempotent (keyed by the run, by (cycle,
+// attempt number) or by (cycle, event seq)), so Temporal may retry any of them after any failure.
+
+export interface OpenCycleInput {
+  workflow_id: string;
+  run_id: string;
+  document_type: DocumentType;
+  document_id: string;
+  payment: FailedPayment;
+  customer_group_id: number;
+  customer_group_name: string;
+  config_version: number;
+  started_at: string;
+}
+
+export interface RecordCycleInput {
+  cycle_id: number;
+  status: CycleStatus;
+  end_reason: string | null;
+  ended_at: string | null;
+  next_attempt: string | null;
+  outstanding: string;
+  payment_method_id: string;
+  event: { seq: number; at: string; reason: string; detail: Record<string, unknown> };
+}
+
+function attemptRow(cycleId: number, a: AttemptRecord) {
+  return {
+    cycleId,
+    attemptNumber: a.attempt_number,
+    transactionId: a.transaction_id,
+    paymentId: a.zuora_payment_id,
+    timeOfExecution: new Date(a.time_of_execution),
+    source: a.source,
+    cprGenerated: a.cpr_generated,
+    success: a.success,
+    amount: a.amount,
+    amountCollected: a.amount_collected,
+    currency: a.currency,
+    paymentMethodId: a.payment_method_id,
+    idempotencyKey: a.idempotency_key,
+    gatewayPaymentId: a.gateway_payment_id,
+    action: a.action,
+    retryNext: a.retry_next,
+    retryNextAt: a.retry_next_at ? new Date(a.retry_next_at) : null,
+    retryCriteria: a.retry_criteria,
+    apiUpdatedRetryTime: a.api_updated_retry_time,
+    label: a.label,
+    level: a.level,
+    customerGroupId: a.customer_group_id,
+    gatewayId: a.gateway_id,
+    gatewayCode: a.gateway_code,
+    gatewayResponse: a.gateway_response,
+  };
+}
+
+export function createCycleStore(db: Db, opts: { lifecycleWebhooks: boolean }) {
+  return {
+    /** The configuration a new cycle pins: read fresh, so a saved change applies to the next cycle. */
+    async loadConfig(): Promise<{ version: number; config: RetryConfig; lifecycle_webhooks: boolean }> {
+      const stored = await currentConfig<RetryConfig>(db);
+      if (!stored) throw new Error('no retry configuration stored');
+      return { version: stored.version, config: stored.config, lifecycle_webhooks: opts.lifecycleWebhooks };
+    },
+
+    /** Opens the cycle row once per workflow run and returns its ids. */
+    async openCycle(input: OpenCycleInput): Promise<{ cycle_id: number; billing_cycle_id: string }> {
+      const p = input.payment;
+      const [inserted] = await db
+        .insert(cycles)
+        .values({
+          id: sql`nextval('cycle_id_seq')`,
+          billingCycleId: `BillingCycle-${randomUUID()}`,
+          workflowId: input.workflow_id,
+          runId: input.run_id,
+          documentType: input.document_type,
+          documentId: input.document_id,
+          accountId: p.account_id,
+          subscriptionId: p.subscription_id ?? null,
+          paymentId: p.payment_id,
+          paymentMethodId: p.payment_method_id,
+          gatewayId: p.gateway_id,
+          currency: p.currency,
+          amount: p.amount,
+          outstanding: p.amount,
+          customerGroupId: input.customer_group_id,
+          customerGroupName: input.customer_group_name,
+          configVersion: input.config_version,
+          status: 'in_retry',
+          dueDate: p.due_date ?? null,
+          startedAt: new Date(input.started_at),
+        })
+        .onConflictDoNothing({ target: cycles.runId })
+        .returning({ id: cycles.id, billingCycleId: cycles.billingCycleId });
+      const row =
+        inserted ??
+        (
+          await db
+            .select({ id: cycles.id, billingCycleId: cycles.billingCycleId })
+            .from(cycles)
+            .where(eq(cycles.runId, input.run_id))
+        )[0];
+      if (!row) throw new Error(`cycle for run ${input.run_id} neither inserted nor found`);
+      return { cycle_id: row.id, billing_cycle_id: row.billingCycleId };
+    },
+
+    /** Inserts or refreshes one attempt; (cycle, attempt number) is unique, so a retry never duplicates it. */
+    async recordAttempt(input: { cycle_id: number; attempt: AttemptRecord }): Promise<void> {
+      const row = attemptRow(input.cycle_id, input.attempt);
+      const { cycleId: _c, attemptNumber: _n, transactionId: _t, ...changeable } = row;
+      await db
+        .insert(attempts)
+        .values(row)
+        .onConflictDoUpdate({ target: [attempts.cycleId, attempts.attemptNumber], set: changeable });
+    },
+
+    /** Updates the cycle row and appends the event, in one transaction. */
+    async recordCycle(input: RecordCycleInput): Promise<void> {
+      await db.transaction(async (tx) => {
+        const inserted = await tx
+          .insert(cycleEvents)
+          .values({
+            cycleId: input.cycle_id,
+            seq: input.event.seq,
+            at: new Date(input.event.at),
+            status: input.status,
+            reason: input.event.reason,
+            detail: input.event.detail,
+          })
+          .onConflictDoNothing()
+          .returning({ id: cycleEvents.id });
+        if (inserted.length === 0) return; // a retry of a recording that already happened
+        const collected = await tx
+          .select({ sum: sql<string>`coalesce(sum(${attempts.amountCollected}), 0)::text` })
+          .from(attempts)
+          .where(eq(attempts.cycleId, input.cycle_id));
+        await tx
+          .update(cycles)
+          .set({
+            status: input.status,
+            endReason: input.end_reason,
+            endedAt: input.ended_at ? new Date(input.ended_at) : null,
+            nextAttemptAt: input.next_attempt ? new Date(input.next_attempt) : null,
+            outstanding: input.outstanding,
+            paymentMethodId: input.payment_method_id,
+            amountCollected: collected[0]?.sum ?? '0',
+            updatedAt: new Date(input.event.at),
+          })
+          .where(eq(cycles.id, input.cycle_id));
+      });
+    },
+  };
+}

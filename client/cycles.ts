@@ -1,0 +1,139 @@
+import {
+  type Client,
+  WithStartWorkflowOperation,
+  type WorkflowHandle,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import type { CycleDetails, SubmitResult, ZuoraCycle } from '../workflows/cycle-types';
+import {
+  cycleWorkflowId,
+  type DocumentRef,
+  documentOf,
+  type FailedPayment,
+} from '../workflows/failed-payment';
+import {
+  detailsQuery,
+  executeNow,
+  failedPaymentSubmitted,
+  type PaymentReceived,
+  pause,
+  paymentMethodUpdated,
+  paymentReceived,
+  RETRY_CYCLE_WORKFLOW,
+  remove,
+  resume,
+  stateQuery,
+  submitFailedPayment,
+} from '../workflows/messages';
+import type { RetryCycleInput } from '../workflows/retry-cycle';
+import { AccountId, CycleStatus, DebitMemoId, InvoiceId } from '../workflows/search-attributes';
+
+// The typed client for services that speak Temporal: start cycles and send them messages with the
+// same definitions the workflow handles. The REST API is built on it.
+
+export interface CycleClientOptions {
+  client: Client;
+  taskQueue: string;
+}
+
+export type CycleClient = ReturnType<typeof createCycleClient>;
+
+function startOptions(payment: FailedPayment, taskQueue: string) {
+  const doc = documentOf(payment);
+  return {
+    workflowId: cycleWorkflowId(doc),
+    taskQueue,
+    args: [{ payment }] as [RetryCycleInput],
+    // Visible in the UI at once; the workflow upserts the rest as the cycle moves.
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: AccountId, value: payment.account_id },
+      { key: CycleStatus, value: 'in_retry' },
+      doc.type === 'invoice' ? { key: InvoiceId, value: doc.id } : { key: DebitMemoId, value: doc.id },
+    ]),
+    memo: { amount: payment.amount, currency: payment.currency },
+    staticSummary: `Retry cycle for ${doc.type.replace('_', ' ')} ${doc.id}: ${payment.amount} ${payment.currency}`,
+  };
+}
+
+/** Signals sent to a cycle that has just ended are not errors: there is nothing left to act on. */
+async function ignoreEnded(send: () => Promise<void>): Promise<boolean> {
+  try {
+    await send();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+export function createCycleClient({ client, taskQueue }: CycleClientOptions) {
+  const handle = (doc: DocumentRef): WorkflowHandle => client.workflow.getHandle(cycleWorkflowId(doc));
+
+  return {
+    handle,
+
+    /**
+     * Update-with-start: joins the document's active cycle or opens a new one, and answers once the
+     * payment is recorded in it (read-your-writes for the REST submit).
+     */
+    async submit(payment: FailedPayment): Promise<SubmitResult> {
+      const startWorkflowOperation = new WithStartWorkflowOperation(RETRY_CYCLE_WORKFLOW, {
+        ...startOptions(payment, taskQueue),
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      return await client.workflow.executeUpdateWithStart(submitFailedPayment, {
+        args: [payment],
+        startWorkflowOperation,
+      });
+    },
+
+    /** Signal-with-start: the same, for callers that cannot wait. */
+    async submitAsync(payment: FailedPayment): Promise<{ workflow_id: string }> {
+      const options = startOptions(payment, taskQueue);
+      await client.workflow.signalWithStart(RETRY_CYCLE_WORKFLOW, {
+        ...options,
+        signal: failedPaymentSubmitted,
+        signalArgs: [payment],
+      });
+      return { workflow_id: options.workflowId };
+    },
+
+    /** The live cycle in Zuora's shape, or null when the document has no running cycle. */
+    async state(doc: DocumentRef): Promise<ZuoraCycle | null> {
+      try {
+        const h = handle(doc);
+        const description = await h.describe();
+        if (description.status.name !== 'RUNNING') return null;
+        return await h.query(stateQuery);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return null;
+        throw err;
+      }
+    },
+
+    async details(doc: DocumentRef): Promise<CycleDetails | null> {
+      try {
+        return await handle(doc).query(detailsQuery);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return null;
+        throw err;
+      }
+    },
+
+    executeNow: (doc: DocumentRef, by?: string) =>
+      ignoreEnded(() => handle(doc).signal(executeNow, by ? { requested_by: by } : {})),
+    remove: (doc: DocumentRef, by?: string, reason?: string) =>
+      ignoreEnded(() =>
+        handle(doc).signal(remove, { ...(by ? { requested_by: by } : {}), ...(reason ? { reason } : {}) }),
+      ),
+    paymentReceived: (doc: DocumentRef, payment: PaymentReceived) =>
+      ignoreEnded(() => handle(doc).signal(paymentReceived, payment)),
+    paymentMethodUpdated: (doc: DocumentRef, payment_method_id: string) =>
+      ignoreEnded(() => handle(doc).signal(paymentMethodUpdated, { payment_method_id })),
+    pause: (doc: DocumentRef, by?: string) =>
+      ignoreEnded(() => handle(doc).signal(pause, by ? { requested_by: by } : {})),
+    resume: (doc: DocumentRef, by?: string) =>
+      ignoreEnded(() => handle(doc).signal(resume, by ? { requested_by: by } : {})),
+  };
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+// The failed payment that opens or joins a retry cycle. The REST submit endpoint, the Update, the
+// Signal and the workflow input all take exactly this JSON.
+
+const id = z.string().trim().min(1).max(200);
+const decimal = z
+  .string()
+  .regex(/^\d{1,15}(\.\d{1,4})?$/, 'a decimal string such as "100.00"')
+  .refine((v) => /[1-9]/.test(v), 'must be greater than zero');
+
+export const failedPaymentSchema = z
+  .object({
+    payment_id: id,
+    account_id: id,
+    invoice_id: id.optional(),
+    debit_memo_id: id.optional(),
+    amount: decimal,
+    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"'),
+    payment_method_id: id,
+    gateway_id: id,
+    gateway_response_code: z.string().trim().min(1).max(200),
+    gateway_response_message: z.string().max(2000).optional(),
+    source: z.string().max(200).optional(),
+    failed_at: z.iso.datetime({ offset: true }).optional(),
+    account: z.record(z.string(), z.unknown()).optional(),
+    subscription_id: id.optional(),
+    due_date: z.iso.date().optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if ((p.invoice_id === undefined) === (p.debit_memo_id === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['invoice_id'],
+        message: 'exactly one of invoice_id and debit_memo_id is required',
+      });
+    }
+  });
+
+export type FailedPayment = z.infer<typeof failedPaymentSchema>;
+
+export type DocumentType = 'invoice' | 'debit_memo';
+
+export interface DocumentRef {
+  type: DocumentType;
+  id: string;
+}
+
+export function documentOf(p: Pick<FailedPayment, 'invoice_id' | 'debit_memo_id'>): DocumentRef {
+  if (p.invoice_id !== undefined) return { type: 'invoice', id: p.invoice_id };
+  if (p.debit_memo_id !== undefined) return { type: 'debit_memo', id: p.debit_memo_id };
+  throw new Error('a failed payment names an invoice or a debit memo');
+}
+
+/** One workflow per document while a cycle is active. */
+export function cycleWorkflowId(doc: DocumentRef): string {
+  return `cpr-${doc.type}-${doc.id}`;
+}

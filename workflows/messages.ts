@@ -1,0 +1,34 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CycleDetails, SubmitResult, ZuoraCycle } from './cycle-types';
+import type { FailedPayment } from './failed-payment';
+
+// Every message a cycle understands, defined once: the workflow handles these, and the API and other
+// services import the same definitions to send them.
+
+export const RETRY_CYCLE_WORKFLOW = 'RetryCycle';
+
+/** Adds a failed payment to the cycle and returns once it is recorded (update-with-start opens one). */
+export const submitFailedPayment = defineUpdate<SubmitResult, [FailedPayment]>('submitFailedPayment');
+/** The same, for services that cannot wait (signal-with-start). */
+export const failedPaymentSubmitted = defineSignal<[FailedPayment]>('failedPaymentSubmitted');
+
+/** Pulls the next attempt forward to the next processor boundary; resumes a paused cycle. */
+export const executeNow = defineSignal<[{ requested_by?: string }?]>('executeNow');
+/** Ends the cycle at once as removed; no later attempt. */
+export const remove = defineSignal<[{ requested_by?: string; reason?: string }?]>('remove');
+export interface PaymentReceived {
+  amount: string;
+  currency: string;
+  payment_id?: string;
+}
+/** Billing received money outside the cycle: lowers the outstanding balance, ends the cycle at zero. */
+export const paymentReceived = defineSignal<[PaymentReceived]>('paymentReceived');
+/** Later attempts use this payment method. */
+export const paymentMethodUpdated = defineSignal<[{ payment_method_id: string }]>('paymentMethodUpdated');
+export const pause = defineSignal<[{ requested_by?: string }?]>('pause');
+export const resume = defineSignal<[{ requested_by?: string }?]>('resume');
+
+/** The cycle in Zuora's shape. */
+export const stateQuery = defineQuery<ZuoraCycle>('state');
+/** Our extensions: ids, pinned config version, balance, pause, end reason. */
+export const detailsQuery = defineQuery<CycleDetails>('details');

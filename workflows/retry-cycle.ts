@@ -1,0 +1,602 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertMemo,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ChargeResult } from '../activities/gateway/port';
+import { isZeroOrLess, subtract, toUnits } from '../money/decimal';
+import {
+  type CustomerGroup,
+  chooseGroup,
+  type Decision,
+  decide,
+  nextProcessorBoundary,
+  type RetryConfig,
+} from '../policy';
+import { formatLocal } from '../policy/time';
+import type { AttemptRecord, CycleDetails, CycleStatus, FinalStatus, SubmitResult } from './cycle-types';
+import { isFinal } from './cycle-types';
+import { deliverWebhook, type WebhookEvent } from './deliver-webhook';
+import { type DocumentRef, documentOf, type FailedPayment, failedPaymentSchema } from './failed-payment';
+import {
+  detailsQuery,
+  executeNow,
+  failedPaymentSubmitted,
+  pause,
+  paymentMethodUpdated,
+  paymentReceived,
+  remove,
+  resume,
+  stateQuery,
+  submitFailedPayment,
+} from './messages';
+import {
+  AttemptCount,
+  CustomerGroup as CustomerGroupKey,
+  CycleStatus as CycleStatusKey,
+  NextAttemptAt,
+} from './search-attributes';
+import { toZuoraCycle } from './zuora-view';
+
+// One retry cycle for one billing document. Everything here is deterministic: the policy is pure code,
+// time is the workflow's clock, and every side effect (database, gateway, webhooks) is an activity, so
+// a crash at any point resumes exactly where the history says, with the same idempotency keys.
+
+const store = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  // Recording must eventually succeed (the rows are upserts), so there is no attempt limit.
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+const gateway = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  // A dead worker is noticed in seconds, not when the charge's timeout runs out.
+  heartbeatTimeout: '5s',
+  // Unlimited: a charge whose outcome is unknown is retried with the same key until the gateway
+  // answers, because giving up and moving on to a new attempt (a new key) could charge twice.
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+/** State carried across continue-as-new. */
+export interface CarriedState {
+  config_version: number;
+  config: RetryConfig;
+  lifecycle_webhooks: boolean;
+  group: { id: number; name: string };
+  cycle_id: number;
+  billing_cycle_id: string;
+  started_at: string;
+  attempts: AttemptRecord[];
+  payment_ids: string[];
+  acknowledged: string[];
+  external_payment_ids: string[];
+  outstanding: string;
+  payment_method_id: string;
+  status: CycleStatus;
+  paused: boolean;
+  next_attempt: string | null;
+  event_seq: number;
+}
+
+export interface RetryCycleInput {
+  /** The failed payment that opened the cycle. */
+  payment: FailedPayment;
+  carried?: CarriedState;
+}
+
+const nowIso = () => new Date(Date.now()).toISOString();
+
+export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> {
+  const first = input.payment;
+  const doc: DocumentRef = documentOf(first);
+  const info = workflowInfo();
+  const carried = input.carried;
+
+  let config: RetryConfig | undefined = carried?.config;
+  let configVersion = carried?.config_version ?? 0;
+  let lifecycleWebhooks = carried?.lifecycle_webhooks ?? false;
+  let group = carried?.group ?? { id: 0, name: '' };
+  let ids: { cycle_id: number; billing_cycle_id: string } | undefined = carried
+    ? { cycle_id: carried.cycle_id, billing_cycle_id: carried.billing_cycle_id }
+    : undefined;
+  const startedAt = carried?.started_at ?? nowIso();
+  const attempts: AttemptRecord[] = carried?.attempts ?? [];
+  const paymentIds = new Set<string>(carried?.payment_ids ?? []);
+  const acknowledged = new Set<string>(carried?.acknowledged ?? []);
+  const externalPaymentIds = new Set<string>(carried?.external_payment_ids ?? []);
+  let outstanding = carried?.outstanding ?? first.amount;
+  let paymentMethodId = carried?.payment_method_id ?? first.payment_method_id;
+  let status: CycleStatus = carried?.status ?? 'in_retry';
+  let endReason: string | null = null;
+  let endedAt: string | null = null;
+  let paused = carried?.paused ?? false;
+  let nextAttempt: string | null = carried?.next_attempt ?? null;
+  let eventSeq = carried?.event_seq ?? 0;
+  let removeRequested = false;
+  /** Bumped by every message, so the main loop re-evaluates after each one. */
+  let changes = 0;
+  const queue: FailedPayment[] = carried ? [] : [first];
+  /** External payments whose attempt is stored: the submit Update answers only after that. */
+  const persisted = new Set<string>(carried ? [...paymentIds] : []);
+  /** State changes made by messages, recorded by the main loop (handlers cannot call activities safely). */
+  const pendingEvents: { reason: string; detail: Record<string, unknown> }[] = [];
+  const dirtyAttempts = new Set<number>();
+
+  const cfg = (): RetryConfig => {
+    if (!config) throw new Error('configuration not loaded yet');
+    return config;
+  };
+
+  const details = (): CycleDetails => ({
+    workflow_id: info.workflowId,
+    cycle_id: ids?.cycle_id ?? null,
+    billing_cycle_id: ids?.billing_cycle_id ?? null,
+    document_type: doc.type,
+    document_id: doc.id,
+    account_id: first.account_id,
+    subscription_id: first.subscription_id ?? null,
+    config_version: configVersion,
+    customer_group_id: group.id,
+    customer_group: group.name,
+    status,
+    end_reason: endReason,
+    paused,
+    amount: first.amount,
+    outstanding,
+    currency: first.currency,
+    payment_method_id: paymentMethodId,
+    next_attempt: isFinal(status) ? null : nextAttempt,
+    started_at: startedAt,
+    ended_at: endedAt,
+  });
+
+  // Handlers are set before the first await, so the Update that comes with update-with-start is
+  // accepted by the very first workflow task.
+  setHandler(stateQuery, () =>
+    toZuoraCycle({
+      account_id: first.account_id,
+      document_type: doc.type,
+      document_id: doc.id,
+      payment_method_id: paymentMethodId,
+      currency: first.currency,
+      status,
+      next_attempt: nextAttempt,
+      customer_group: group.name,
+      attempts,
+    }),
+  );
+  setHandler(detailsQuery, details);
+
+  const accept = (payment: FailedPayment) => {
+    if (!paymentIds.has(payment.payment_id) && !queue.some((p) => p.payment_id === payment.payment_id)) {
+      queue.push(payment);
+    }
+    changes++;
+  };
+  const recordedAttemptOf = (paymentId: string) =>
+    attempts.find((a) => !a.cpr_generated && a.zuora_payment_id === paymentId);
+
+  setHandler(
+    submitFailedPayment,
+    async (payment): Promise<SubmitResult> => {
+      const isNew =
+        !paymentIds.has(payment.payment_id) && !queue.some((p) => p.payment_id === payment.payment_id);
+      const isStartPayment = payment.payment_id === first.payment_id && !acknowledged.has(first.payment_id);
+      accept(payment);
+      // Answer only once the payment is an attempt of the cycle and stored: read-your-writes.
+      await condition(() => (ids !== undefined && persisted.has(payment.payment_id)) || isFinal(status));
+      acknowledged.add(payment.payment_id);
+      const attempt = recordedAttemptOf(payment.payment_id);
+      if (!ids || !attempt) {
+        throw ApplicationFailure.nonRetryable(
+          `the cycle ended (${endReason}) before the payment was recorded`,
+          'CycleEnded',
+        );
+      }
+      return {
+        workflow_id: info.workflowId,
+        cycle_id: ids.cycle_id,
+        billing_cycle_id: ids.billing_cycle_id,
+        added: isNew || isStartPayment,
+        attempt_number: attempt.attempt_number,
+      };
+    },
+    {
+      validator: (payment) => {
+        const parsed = failedPaymentSchema.safeParse(payment);
+        if (!parsed.success) throw new Error(`invalid failed payment: ${parsed.error.issues[0]?.message}`);
+        const target = documentOf(parsed.data);
+        if (target.type !== doc.type || target.id !== doc.id) {
+          throw new Error(`this cycle is for ${doc.type} ${doc.id}, not ${target.type} ${target.id}`);
+        }
+        if (isFinal(status))
+          throw new Error(`the cycle has ended (${status}); submit again to open a new one`);
+      },
+    },
+  );
+  setHandler(failedPaymentSubmitted, (payment) => {
+    const parsed = failedPaymentSchema.safeParse(payment);
+    if (!parsed.success || isFinal(status)) return;
+    const target = documentOf(parsed.data);
+    if (target.type === doc.type && target.id === doc.id) accept(parsed.data);
+  });
+
+  setHandler(executeNow, () => {
+    if (isFinal(status) || !config) return;
+    paused = false;
+    const now = nowIso();
+    nextAttempt = nextProcessorBoundary(config, now);
+    const last = attempts.at(-1);
+    if (last && last.action === 'Retry') {
+      last.api_updated_retry_time = formatLocal(Date.parse(now), config.settings.time_zone);
+      dirtyAttempts.add(last.attempt_number);
+    }
+    pendingEvents.push({ reason: 'execute_now', detail: { next_attempt: nextAttempt } });
+    changes++;
+  });
+  setHandler(remove, (req) => {
+    if (isFinal(status)) return;
+    removeRequested = true;
+    pendingEvents.push({ reason: 'removed', detail: req ?? {} });
+    changes++;
+  });
+  setHandler(paymentReceived, (payment) => {
+    if (isFinal(status)) return;
+    if (payment.payment_id && externalPaymentIds.has(payment.payment_id)) return;
+    if (payment.currency !== first.currency || !/^\d{1,15}(\.\d{1,4})?$/.test(payment.amount)) {
+      pendingEvents.push({
+        reason: 'payment_ignored',
+        detail: { ...payment, why: 'currency or amount invalid' },
+      });
+      changes++;
+      return;
+    }
+    if (payment.payment_id) externalPaymentIds.add(payment.payment_id);
+    outstanding =
+      toUnits(payment.amount) >= toUnits(outstanding) ? '0.00' : subtract(outstanding, payment.amount);
+    pendingEvents.push({ reason: 'payment_received', detail: { ...payment, outstanding } });
+    changes++;
+  });
+  setHandler(paymentMethodUpdated, ({ payment_method_id }) => {
+    if (isFinal(status) || !payment_method_id) return;
+    paymentMethodId = payment_method_id;
+    if (config?.settings.retry_on_payment_method_update && !paused) {
+      nextAttempt = nextProcessorBoundary(config, nowIso());
+    }
+    pendingEvents.push({
+      reason: 'payment_method_updated',
+      detail: { payment_method_id, next_attempt: nextAttempt },
+    });
+    changes++;
+  });
+  setHandler(pause, () => {
+    if (isFinal(status) || paused) return;
+    paused = true;
+    status = 'paused';
+    pendingEvents.push({ reason: 'paused', detail: {} });
+    changes++;
+  });
+  setHandler(resume, () => {
+    if (isFinal(status) || !paused || !config) return;
+    paused = false;
+    status = 'in_retry';
+    // Missed time is not made up with a burst: an overdue attempt moves to the next boundary.
+    const now = nowIso();
+    if (nextAttempt === null || Date.parse(nextAttempt) < Date.parse(now)) {
+      nextAttempt = nextProcessorBoundary(config, now);
+    }
+    pendingEvents.push({ reason: 'resumed', detail: { next_attempt: nextAttempt } });
+    changes++;
+  });
+
+  const publish = () => {
+    upsertSearchAttributes([
+      { key: CycleStatusKey, value: status },
+      { key: NextAttemptAt, value: !isFinal(status) && nextAttempt ? new Date(nextAttempt) : null },
+      { key: AttemptCount, value: attempts.length },
+      { key: CustomerGroupKey, value: group.name },
+    ]);
+  };
+
+  const emit = async (event: WebhookEvent['event'], payload: Record<string, unknown>, url?: string) => {
+    if (!url && !lifecycleWebhooks) return;
+    eventSeq++;
+    // A child that outlives the cycle: a slow or dead receiver never delays it.
+    await startChild(deliverWebhook, {
+      workflowId: `${info.workflowId}-${info.runId.slice(0, 8)}-webhook-${eventSeq}`,
+      args: [{ event, url, payload: { ...payload, cycle: details() } }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      taskQueue: info.taskQueue,
+    });
+  };
+
+  /** Stores dirty attempts, the cycle row and pending events. */
+  const persist = async (reason: string, detail: Record<string, unknown> = {}) => {
+    if (!ids) return;
+    for (const n of [...dirtyAttempts].sort((a, b) => a - b)) {
+      const attempt = attempts.find((a) => a.attempt_number === n);
+      if (attempt) await store.recordAttempt({ cycle_id: ids.cycle_id, attempt });
+      dirtyAttempts.delete(n);
+    }
+    const events = [...pendingEvents.splice(0), { reason, detail }];
+    for (const event of events) {
+      eventSeq++;
+      await store.recordCycle({
+        cycle_id: ids.cycle_id,
+        status,
+        end_reason: endReason,
+        ended_at: endedAt,
+        next_attempt: isFinal(status) ? null : nextAttempt,
+        outstanding,
+        payment_method_id: paymentMethodId,
+        event: { seq: eventSeq, at: nowIso(), reason: event.reason, detail: event.detail },
+      });
+    }
+    for (const a of attempts) if (!a.cpr_generated) persisted.add(a.zuora_payment_id);
+    publish();
+  };
+
+  const end = async (final: FinalStatus, reason: string): Promise<CycleDetails> => {
+    status = final;
+    endReason = reason;
+    endedAt = nowIso();
+    nextAttempt = null;
+    await persist('ended', { status: final, reason });
+    await emit('cycle.completed', { status: final, reason });
+    // Let in-flight Update handlers answer before the run closes.
+    await condition(allHandlersFinished);
+    return details();
+  };
+
+  /** The policy's verdict on the attempt that just failed; records it on the attempt. */
+  const applyDecision = (attempt: AttemptRecord): Decision => {
+    const c = cfg();
+    const decision = decide(c, {
+      group_id: group.id,
+      attempt_number: attempt.attempt_number,
+      gateway_id: attempt.gateway_id,
+      code: attempt.gateway_code,
+      message: attempt.gateway_response,
+      failed_at: attempt.time_of_execution,
+      cycle_started_at: startedAt,
+      method_attempts: attempts
+        .filter((a) => a.payment_method_id === attempt.payment_method_id)
+        .map((a) => a.time_of_execution),
+    });
+    attempt.label = decision.label;
+    attempt.level = decision.level;
+    attempt.customer_group_id = decision.customer_group_id;
+    attempt.action = decision.action;
+    if (decision.action === 'Retry') {
+      attempt.retry_next = decision.next_local;
+      attempt.retry_next_at = decision.next_attempt;
+      attempt.retry_criteria = decision.criteria;
+      nextAttempt = decision.next_attempt;
+    }
+    dirtyAttempts.add(attempt.attempt_number);
+    return decision;
+  };
+
+  const stopStatus = (decision: Extract<Decision, { action: 'Stop' }>): FinalStatus =>
+    decision.reason === 'attempts_exhausted'
+      ? 'attempts_exhausted'
+      : decision.reason === 'expired'
+        ? 'expired'
+        : 'stopped_by_rule';
+
+  /** After a failed attempt: retry (and say so) or end. Returns the end when the cycle is over. */
+  const afterFailure = async (attempt: AttemptRecord): Promise<CycleDetails | null> => {
+    const decision = applyDecision(attempt);
+    await emit('attempt.failed', { attempt, decision: { action: decision.action, detail: decision.detail } });
+    if (decision.webhook) await emit('rule.webhook', { attempt, decision }, decision.webhook);
+    if (decision.action === 'Stop') return await end(stopStatus(decision), decision.reason);
+    await persist('scheduled', { attempt_number: attempt.attempt_number, next_attempt: nextAttempt });
+    return null;
+  };
+
+  // --- Opening the cycle (first run only) -------------------------------------------------------
+  if (!carried) {
+    const loaded = await store.loadConfig();
+    config = loaded.config;
+    configVersion = loaded.version;
+    lifecycleWebhooks = loaded.lifecycle_webhooks;
+    const chosen: CustomerGroup = chooseGroup(config, first.account);
+    group = { id: chosen.id, name: chosen.name };
+    ids = await store.openCycle({
+      workflow_id: info.workflowId,
+      run_id: info.runId,
+      document_type: doc.type,
+      document_id: doc.id,
+      payment: first,
+      customer_group_id: group.id,
+      customer_group_name: group.name,
+      config_version: configVersion,
+      started_at: startedAt,
+    });
+    upsertMemo({ amount: first.amount, currency: first.currency, cycle_id: ids.cycle_id });
+    upsertSearchAttributes([
+      { key: CustomerGroupKey, value: group.name },
+      { key: CycleStatusKey, value: status },
+    ]);
+    await emit('cycle.started', {});
+  }
+
+  // --- The loop ---------------------------------------------------------------------------------
+  const deadline = () => Date.parse(startedAt) + cfg().settings.max_cycle_days * 86_400_000;
+  for (;;) {
+    if (removeRequested) return await end('removed', 'removed');
+    if (isZeroOrLess(outstanding)) return await end('collected_external', 'paid outside the cycle');
+
+    // External failures (the opening payment, later submits) become attempts, each decided in turn.
+    const payment = queue.shift();
+    if (payment) {
+      if (paymentIds.has(payment.payment_id)) continue;
+      paymentIds.add(payment.payment_id);
+      const attempt: AttemptRecord = {
+        attempt_number: attempts.length + 1,
+        zuora_payment_id: payment.payment_id,
+        transaction_id: `Transaction-${uuid4()}`,
+        time_of_execution: new Date(payment.failed_at ?? nowIso()).toISOString(),
+        source: payment.source ?? 'EXTERNAL',
+        cpr_generated: false,
+        success: false,
+        amount: payment.amount,
+        amount_collected: '0',
+        currency: payment.currency,
+        payment_method_id: payment.payment_method_id,
+        idempotency_key: null,
+        gateway_payment_id: null,
+        action: null,
+        retry_next: null,
+        retry_next_at: null,
+        retry_criteria: null,
+        api_updated_retry_time: null,
+        label: '',
+        level: 'code',
+        customer_group_id: group.id,
+        gateway_id: payment.gateway_id,
+        gateway_code: payment.gateway_response_code,
+        gateway_response: payment.gateway_response_message ?? '',
+      };
+      attempts.push(attempt);
+      if (payment !== first) paymentMethodId = payment.payment_method_id;
+      const ended = await afterFailure(attempt);
+      if (ended) return ended;
+      continue;
+    }
+
+    if (pendingEvents.length > 0 || dirtyAttempts.size > 0) {
+      await persist('updated');
+      continue;
+    }
+
+    if (info.continueAsNewSuggested || workflowInfo().historyLength > 5_000) {
+      await condition(allHandlersFinished);
+      if (queue.length === 0 && pendingEvents.length === 0 && ids && config) {
+        await continueAsNew<typeof RetryCycle>({
+          payment: first,
+          carried: {
+            config_version: configVersion,
+            config,
+            lifecycle_webhooks: lifecycleWebhooks,
+            group,
+            cycle_id: ids.cycle_id,
+            billing_cycle_id: ids.billing_cycle_id,
+            started_at: startedAt,
+            attempts,
+            payment_ids: [...paymentIds],
+            acknowledged: [...acknowledged],
+            external_payment_ids: [...externalPaymentIds],
+            outstanding,
+            payment_method_id: paymentMethodId,
+            status,
+            paused,
+            next_attempt: nextAttempt,
+            event_seq: eventSeq,
+          },
+        });
+      }
+    }
+
+    const seen = changes;
+    if (paused) {
+      const woke = await condition(() => changes !== seen, Math.max(1, deadline() - Date.now()), {
+        summary: 'paused',
+      });
+      if (!woke) return await end('expired', `paused past max_cycle_days`);
+      continue;
+    }
+    if (nextAttempt === null) return await end('error', 'no next attempt scheduled');
+    const wait = Date.parse(nextAttempt) - Date.now();
+    if (wait > 0) {
+      await condition(() => changes !== seen, wait, { summary: `attempt ${attempts.length + 1}` });
+      continue;
+    }
+
+    // --- An attempt of ours -----------------------------------------------------------------------
+    if (!ids) throw new Error('cycle not opened');
+    const n = attempts.length + 1;
+    const key = `cycle-${ids.cycle_id}-attempt-${n}`;
+    const amount = outstanding;
+    let result: ChargeResult;
+    let failedHard = false;
+    try {
+      result = await gateway.charge({
+        gateway_id: first.gateway_id,
+        payment_method_id: paymentMethodId,
+        amount,
+        currency: first.currency,
+        idempotency_key: key,
+        metadata: { cycle_id: String(ids.cycle_id), document: `${doc.type}:${doc.id}`, attempt: String(n) },
+      });
+    } catch (err) {
+      // Only non-retryable failures get here: the gateway refused the request itself.
+      if (!(err instanceof ActivityFailure)) throw err;
+      const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+      log.error('charge rejected by the gateway', { key, error: cause?.message ?? err.message });
+      result = {
+        status: 'error',
+        code: cause?.type ?? 'gateway_error',
+        message: cause?.message ?? err.message,
+        gateway_payment_id: null,
+        amount_collected: '0',
+      };
+      failedHard = true;
+    }
+    const approved = result.status === 'approved';
+    const attempt: AttemptRecord = {
+      attempt_number: n,
+      zuora_payment_id: result.gateway_payment_id ?? key,
+      transaction_id: `Transaction-${uuid4()}`,
+      time_of_execution: nowIso(),
+      source: `PR-C${ids.cycle_id}-${n}`,
+      cpr_generated: true,
+      success: approved,
+      amount,
+      amount_collected: approved ? result.amount_collected : '0',
+      currency: first.currency,
+      payment_method_id: paymentMethodId,
+      idempotency_key: key,
+      gateway_payment_id: result.gateway_payment_id,
+      action: approved ? 'Stop' : null,
+      retry_next: null,
+      retry_next_at: null,
+      retry_criteria: null,
+      api_updated_retry_time: null,
+      label: approved ? 'Approved' : '',
+      level: 'code',
+      customer_group_id: group.id,
+      gateway_id: first.gateway_id,
+      gateway_code: result.code,
+      gateway_response: result.message,
+    };
+    attempts.push(attempt);
+    dirtyAttempts.add(n);
+    if (approved) {
+      outstanding =
+        toUnits(result.amount_collected) >= toUnits(outstanding)
+          ? '0.00'
+          : subtract(outstanding, result.amount_collected);
+      return await end('collected', 'collected');
+    }
+    if (failedHard) {
+      attempt.action = 'Stop';
+      attempt.label = 'System Error';
+      return await end('error', `gateway rejected the charge: ${result.code}`);
+    }
+    const ended = await afterFailure(attempt);
+    if (ended) return ended;
+  }
+}

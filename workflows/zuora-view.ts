@@ -1,0 +1,63 @@
+import type { AttemptRecord, ZuoraAttempt, ZuoraCycle } from './cycle-types';
+import { type CycleStatus, zuoraStatus } from './cycle-types';
+import type { DocumentType } from './failed-payment';
+
+// The single mapping from our records to Zuora's shapes: the `state` query (active endpoints) and the
+// history endpoints (from Postgres) both go through it, so the two can never disagree.
+
+/** Zuora shows amounts as "0.0": at least one fraction digit. */
+export function zuoraAmount(amount: string): string {
+  const [int = '0', frac = ''] = amount.split('.');
+  const trimmed = frac.replace(/0+$/, '');
+  return `${int}.${trimmed || '0'}`;
+}
+
+export function toZuoraAttempt(a: AttemptRecord): ZuoraAttempt {
+  const action = a.action ?? 'Retry';
+  const retry_info: ZuoraAttempt['retry_info'] = {};
+  if (action === 'Retry') {
+    if (a.retry_next !== null) retry_info.next = a.retry_next;
+    if (a.retry_criteria !== null) retry_info.criteria = a.retry_criteria;
+    if (a.api_updated_retry_time !== null) retry_info.api_updated_retry_time = a.api_updated_retry_time;
+  }
+  return {
+    attempt_number: a.attempt_number,
+    zuora_payment_id: a.zuora_payment_id,
+    time_of_execution: a.time_of_execution,
+    source: a.source,
+    cpr_generated: a.cpr_generated,
+    success: a.success,
+    amount_collected: zuoraAmount(a.amount_collected),
+    action_info: { action },
+    retry_info,
+    mapping_info: { label: a.label, level: a.level, customer_group_id: a.customer_group_id },
+    gateway_info: { id: a.gateway_id, code: a.gateway_code, response: a.gateway_response },
+  };
+}
+
+export interface CycleViewInput {
+  account_id: string;
+  document_type: DocumentType;
+  document_id: string;
+  payment_method_id: string;
+  currency: string;
+  status: CycleStatus;
+  next_attempt: string | null;
+  customer_group: string;
+  attempts: AttemptRecord[];
+}
+
+export function toZuoraCycle(c: CycleViewInput): ZuoraCycle {
+  const status = zuoraStatus(c.status);
+  return {
+    account_id: c.account_id,
+    ...(c.document_type === 'invoice' ? { invoice_id: c.document_id } : { debit_memo_id: c.document_id }),
+    payment_method_id: c.payment_method_id,
+    currency: c.currency,
+    status,
+    current_attempt_number: c.attempts.length,
+    next_attempt: status === 'Cycle Incomplete' ? c.next_attempt : null,
+    customer_group: c.customer_group,
+    attempts: [...c.attempts].sort((x, y) => x.attempt_number - y.attempt_number).map(toZuoraAttempt),
+  };
+}
