@@ -22,15 +22,18 @@ export interface OpenCycleInput {
   started_at: string;
 }
 
-export interface RecordCycleInput {
+export interface RecordInput {
   cycle_id: number;
-  status: CycleStatus;
-  end_reason: string | null;
-  ended_at: string | null;
-  next_attempt: string | null;
-  outstanding: string;
-  payment_method_id: string;
-  event: { seq: number; at: string; reason: string; detail: Record<string, unknown> };
+  attempts: AttemptRecord[];
+  cycle: {
+    status: CycleStatus;
+    end_reason: string | null;
+    ended_at: string | null;
+    next_attempt: string | null;
+    outstanding: string;
+    payment_method_id: string;
+  };
+  events: { seq: number; at: string; reason: string; detail: Record<string, unknown> }[];
 }
 
 function attemptRow(cycleId: number, a: AttemptRecord) {
@@ -113,47 +116,51 @@ export function createCycleStore(db: Db, opts: { lifecycleWebhooks: boolean }) {
       return { cycle_id: row.id, billing_cycle_id: row.billingCycleId };
     },
 
-    /** Inserts or refreshes one attempt; (cycle, attempt number) is unique, so a retry never duplicates it. */
-    async recordAttempt(input: { cycle_id: number; attempt: AttemptRecord }): Promise<void> {
-      const row = attemptRow(input.cycle_id, input.attempt);
-      const { cycleId: _c, attemptNumber: _n, transactionId: _t, ...changeable } = row;
-      await db
-        .insert(attempts)
-        .values(row)
-        .onConflictDoUpdate({ target: [attempts.cycleId, attempts.attemptNumber], set: changeable });
-    },
-
-    /** Updates the cycle row and appends the event, in one transaction. */
-    async recordCycle(input: RecordCycleInput): Promise<void> {
+    /**
+     * Stores what changed in one transaction: attempts are upserts on (cycle, attempt number) and
+     * events inserts on (cycle, seq), so a retried call never duplicates a row.
+     */
+    async record(input: RecordInput): Promise<void> {
       await db.transaction(async (tx) => {
-        const inserted = await tx
-          .insert(cycleEvents)
-          .values({
-            cycleId: input.cycle_id,
-            seq: input.event.seq,
-            at: new Date(input.event.at),
-            status: input.status,
-            reason: input.event.reason,
-            detail: input.event.detail,
-          })
-          .onConflictDoNothing()
-          .returning({ id: cycleEvents.id });
-        if (inserted.length === 0) return; // a retry of a recording that already happened
+        for (const attempt of input.attempts) {
+          const row = attemptRow(input.cycle_id, attempt);
+          const { cycleId: _c, attemptNumber: _n, transactionId: _t, ...changeable } = row;
+          await tx
+            .insert(attempts)
+            .values(row)
+            .onConflictDoUpdate({ target: [attempts.cycleId, attempts.attemptNumber], set: changeable });
+        }
+        if (input.events.length > 0) {
+          await tx
+            .insert(cycleEvents)
+            .values(
+              input.events.map((e) => ({
+                cycleId: input.cycle_id,
+                seq: e.seq,
+                at: new Date(e.at),
+                status: input.cycle.status,
+                reason: e.reason,
+                detail: e.detail,
+              })),
+            )
+            .onConflictDoNothing();
+        }
         const collected = await tx
           .select({ sum: sql<string>`coalesce(sum(${attempts.amountCollected}), 0)::text` })
           .from(attempts)
           .where(eq(attempts.cycleId, input.cycle_id));
+        const c = input.cycle;
         await tx
           .update(cycles)
           .set({
-            status: input.status,
-            endReason: input.end_reason,
-            endedAt: input.ended_at ? new Date(input.ended_at) : null,
-            nextAttemptAt: input.next_attempt ? new Date(input.next_attempt) : null,
-            outstanding: input.outstanding,
-            paymentMethodId: input.payment_method_id,
+            status: c.status,
+            endReason: c.end_reason,
+            endedAt: c.ended_at ? new Date(c.ended_at) : null,
+            nextAttemptAt: c.next_attempt ? new Date(c.next_attempt) : null,
+            outstanding: c.outstanding,
+            paymentMethodId: c.payment_method_id,
             amountCollected: collected[0]?.sum ?? '0',
-            updatedAt: new Date(input.event.at),
+            updatedAt: new Date(input.events.at(-1)?.at ?? Date.now()),
           })
           .where(eq(cycles.id, input.cycle_id));
       });

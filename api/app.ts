@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
+import type { CycleClient } from '../client/cycles';
 import type { Db } from '../db/client';
 import type { Logger } from '../log/logger';
 import { basicAuth } from './auth';
@@ -13,6 +14,7 @@ import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-l
 import type { Readiness } from './readiness';
 import { registerConfigRoutes } from './routes/config';
 import { registerHealthRoutes } from './routes/health';
+import { registerPaymentRoutes } from './routes/payments';
 
 export interface AppDeps {
   db: Db;
@@ -20,6 +22,8 @@ export interface AppDeps {
   readiness: Readiness;
   limiter?: FailedAuthLimiter;
   version?: string;
+  /** Temporal behind the CPR payment routes; without it they are not served. */
+  cycles?: CycleClient;
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -91,6 +95,7 @@ export function createApp(deps: AppDeps) {
   registerHealthRoutes(app, deps.readiness);
   app.use('/api/*', basicAuth({ db: deps.db, limiter }));
   registerConfigRoutes(app, { db: deps.db });
+  if (deps.cycles) registerPaymentRoutes(app, { db: deps.db, cycles: deps.cycles });
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

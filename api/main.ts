@@ -1,7 +1,9 @@
 // `npm run api`: the API alone, for production (several replicas behind a load balancer). It needs
 // DATABASE_URL and TEMPORAL_ADDRESS; workers run separately (`npm run worker`).
 import { serve } from '@hono/node-server';
+import { createCycleClient } from '../client/cycles';
 import { loadEnvOrExit } from '../config/env';
+import { installPostgresWriteGuard } from '../db/postgres-write-guard';
 import { createLogger } from '../log/logger';
 import { bootstrapStore, checkStore } from '../runtime/bootstrap';
 import { openDatabase } from '../runtime/database';
@@ -12,6 +14,7 @@ import { createReadiness } from './readiness';
 
 const env = loadEnvOrExit();
 const logger = createLogger({ level: env.LOG_LEVEL, name: 'payment-retry-api' });
+installPostgresWriteGuard(logger);
 if (!env.TEMPORAL_ADDRESS) {
   logger.fatal('TEMPORAL_ADDRESS is required for `npm run api` (use `npm start` for the all-in-one system)');
   process.exit(1);
@@ -23,7 +26,12 @@ const client = await connectClient({ address: env.TEMPORAL_ADDRESS, namespace: e
 const readiness = createReadiness();
 readiness.register('database', () => checkStore(database.db));
 readiness.register('temporal', () => checkTemporal(client));
-const app = createApp({ db: database.db, logger, readiness });
+const app = createApp({
+  db: database.db,
+  logger,
+  readiness,
+  cycles: createCycleClient({ client, taskQueue: env.TEMPORAL_TASK_QUEUE }),
+});
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) =>
   logger.info({ url: `http://${env.HOST}:${info.port}` }, 'api listening'),
 );

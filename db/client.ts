@@ -28,6 +28,8 @@ export async function createDb(target: DbTarget): Promise<DbHandle> {
       onnotice: () => {},
       // Idle connections are dropped by proxies and pg_terminate_backend; reconnect lazily.
       idle_timeout: 60,
+      // A connection killed mid-handshake should fail fast and be retried, not hang for 30 s.
+      connect_timeout: 10,
     });
     const db = drizzlePostgres({ client, schema, casing: 'snake_case' });
     return {

@@ -6,7 +6,9 @@ import { serve } from '@hono/node-server';
 import { Runtime } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { createReadiness } from '../api/readiness';
+import { createCycleClient } from '../client/cycles';
 import { loadEnvOrExit } from '../config/env';
+import { installPostgresWriteGuard } from '../db/postgres-write-guard';
 import { createLogger } from '../log/logger';
 import { activitiesFromEnv } from '../runtime/activities';
 import { bootstrapStore, checkStore } from '../runtime/bootstrap';
@@ -21,6 +23,7 @@ import { createWorker } from '../worker/create-worker';
 
 const env = loadEnvOrExit();
 const logger = createLogger({ level: env.LOG_LEVEL, name: 'payment-retry' });
+installPostgresWriteGuard(logger);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const dataDir = resolve(env.DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
@@ -89,7 +92,12 @@ async function main() {
     const res = await fetch(`${simUrl}/healthz`);
     if (!res.ok) throw new Error(`simulator answered ${res.status}`);
   });
-  const app = createApp({ db: database.db, logger, readiness });
+  const app = createApp({
+    db: database.db,
+    logger,
+    readiness,
+    cycles: createCycleClient({ client, taskQueue: env.TEMPORAL_TASK_QUEUE }),
+  });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST });
   await new Promise<void>((r) => server.once('listening', () => r()));
 

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { startSimulator } from '../runtime/simulator';
-import { freePort, startDevServer } from '../temporal/dev-server';
+import { workflowsPath } from '../worker/create-worker';
+import { startDevServer } from '../temporal/dev-server';
 import { resolveTemporal } from '../temporal/resolve-binary';
 import { adminUrl, dropTestDatabases, runPrefix } from './support/postgres';
 
@@ -9,25 +13,30 @@ declare module 'vitest' {
     temporalAddress: string;
     postgresAdminUrl: string;
     testDbPrefix: string;
-    simUrl: string;
+    workflowBundlePath: string;
   }
 }
 
-// One real Temporal dev server (with our search attributes) and one simulated gateway per test run;
-// each test file then uses its own task queue, workflow ids and database.
+// One real Temporal dev server (with our search attributes) per test run; each test file then uses its
+// own task queue, workflow ids, database and simulated gateway.
 export default async function setup(project: TestProject) {
   const source = resolveTemporal({ cli: process.env.TEMPORAL_CLI });
   if (source.kind !== 'binary') throw new Error('unreachable');
-  const [server, sim] = await Promise.all([
+  // The workflow bundle is built once per run instead of once per worker (webpack takes seconds).
+  const [server, bundle] = await Promise.all([
     startDevServer({ binary: source.path, startTimeoutMs: 90_000 }),
-    freePort().then((port) => startSimulator({ port })),
+    bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
   ]);
+  const bundleDir = mkdtempSync(join(tmpdir(), 'cpr-bundle-'));
+  const bundlePath = join(bundleDir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
   const prefix = runPrefix();
   project.provide('temporalAddress', server.address);
   project.provide('postgresAdminUrl', adminUrl());
   project.provide('testDbPrefix', prefix);
-  project.provide('simUrl', sim.url);
+  project.provide('workflowBundlePath', bundlePath);
   return async () => {
-    await Promise.allSettled([server.stop(), sim.stop(), dropTestDatabases(prefix)]);
+    await Promise.allSettled([server.stop(), dropTestDatabases(prefix)]);
+    rmSync(bundleDir, { recursive: true, force: true });
   };
 }

@@ -2,6 +2,7 @@
 // TEMPORAL_TASK_QUEUE. It needs DATABASE_URL and TEMPORAL_ADDRESS.
 import { Runtime } from '@temporalio/worker';
 import { loadEnvOrExit } from '../config/env';
+import { installPostgresWriteGuard } from '../db/postgres-write-guard';
 import { createLogger } from '../log/logger';
 import { activitiesFromEnv } from '../runtime/activities';
 import { openDatabase } from '../runtime/database';
@@ -12,6 +13,7 @@ import { createWorker } from './create-worker';
 
 const env = loadEnvOrExit();
 const logger = createLogger({ level: env.LOG_LEVEL, name: 'payment-retry-worker' });
+installPostgresWriteGuard(logger);
 if (!env.TEMPORAL_ADDRESS) {
   logger.fatal(
     'TEMPORAL_ADDRESS is required for `npm run worker` (use `npm start` for the all-in-one system)',

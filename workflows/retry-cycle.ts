@@ -96,6 +96,9 @@ export interface RetryCycleInput {
   carried?: CarriedState;
 }
 
+/** Continue-as-new well before Temporal's warnings (10K events), keeping replays short. */
+const HISTORY_LIMIT = 2_000;
+
 const nowIso = () => new Date(Date.now()).toISOString();
 
 export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> {
@@ -322,29 +325,31 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     });
   };
 
-  /** Stores dirty attempts, the cycle row and pending events. */
+  /** Stores changed attempts, the cycle row and the pending events in one activity. */
   const persist = async (reason: string, detail: Record<string, unknown> = {}) => {
     if (!ids) return;
-    for (const n of [...dirtyAttempts].sort((a, b) => a - b)) {
-      const attempt = attempts.find((a) => a.attempt_number === n);
-      if (attempt) await store.recordAttempt({ cycle_id: ids.cycle_id, attempt });
-      dirtyAttempts.delete(n);
-    }
-    const events = [...pendingEvents.splice(0), { reason, detail }];
-    for (const event of events) {
-      eventSeq++;
-      await store.recordCycle({
-        cycle_id: ids.cycle_id,
+    const at = nowIso();
+    const events = [...pendingEvents.splice(0), { reason, detail }].map((e) => ({
+      ...e,
+      seq: ++eventSeq,
+      at,
+    }));
+    const changed = attempts.filter((a) => dirtyAttempts.has(a.attempt_number));
+    dirtyAttempts.clear();
+    await store.record({
+      cycle_id: ids.cycle_id,
+      attempts: changed,
+      cycle: {
         status,
         end_reason: endReason,
         ended_at: endedAt,
         next_attempt: isFinal(status) ? null : nextAttempt,
         outstanding,
         payment_method_id: paymentMethodId,
-        event: { seq: eventSeq, at: nowIso(), reason: event.reason, detail: event.detail },
-      });
-    }
-    for (const a of attempts) if (!a.cpr_generated) persisted.add(a.zuora_payment_id);
+      },
+      events,
+    });
+    for (const a of changed) if (!a.cpr_generated) persisted.add(a.zuora_payment_id);
     publish();
   };
 
@@ -482,7 +487,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       continue;
     }
 
-    if (info.continueAsNewSuggested || workflowInfo().historyLength > 5_000) {
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT) {
       await condition(allHandlersFinished);
       if (queue.length === 0 && pendingEvents.length === 0 && ids && config) {
         await continueAsNew<typeof RetryCycle>({

@@ -1,3 +1,4 @@
 export * from './auth';
 export * from './config';
 export * from './cycles';
+export * from './failed-payments';

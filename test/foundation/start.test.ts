@@ -15,6 +15,23 @@ function alive(pid: number): boolean {
   }
 }
 
+/** pids whose command line contains `pattern` (pgrep exits 1 when there are none). */
+function pgrep(pattern: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '(gone)';
+  }
+}
+
 function descendants(pid: number): number[] {
   let out = '';
   try {
@@ -107,7 +124,13 @@ describe('npm start (the all-in-one system)', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(tree.filter(alive)).toEqual([]);
+    // Children exit on their own signal handling; give the kernel a moment to reap them.
+    const leftovers = await until(
+      'children to exit',
+      async () => (tree.some(alive) ? undefined : []),
+      3000,
+    ).catch(() => tree.filter(alive).map((p) => `${p}: ${commandOf(p)}`));
+    expect(leftovers).toEqual([]);
+    expect(pgrep(join(dataDir, 'temporal.sqlite'))).toEqual([]);
   });
 });

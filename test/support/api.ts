@@ -2,6 +2,8 @@ import { pino } from 'pino';
 import { createApp } from '../../api/app';
 import { createFailedAuthLimiter } from '../../api/failed-auth-limiter';
 import { createReadiness } from '../../api/readiness';
+import type { CycleClient } from '../../client/cycles';
+import type { DbHandle } from '../../db/client';
 import { bootstrapStore } from '../../runtime/bootstrap';
 import { type DbKind, openTestDb } from './databases';
 
@@ -12,15 +14,23 @@ export function basic(user = TEST_USER, token = TEST_TOKEN): Record<string, stri
   return { Authorization: `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` };
 }
 
-/** An app over a fresh, bootstrapped database (default configuration and one user). */
-export async function testApp(kind: DbKind = 'pglite', opts: { failedAuthMax?: number } = {}) {
-  const handle = await openTestDb(kind);
+/**
+ * An app over a fresh, bootstrapped database (default configuration and one user). With `db` it uses
+ * that database instead (e.g. a cycle harness's, which keeps its own configuration and closes it
+ * itself); with `cycles` it serves the CPR payment routes too.
+ */
+export async function testApp(
+  kind: DbKind = 'pglite',
+  opts: { failedAuthMax?: number; db?: DbHandle; cycles?: CycleClient } = {},
+) {
+  const handle = opts.db ?? (await openTestDb(kind));
   await bootstrapStore(handle.db, { CPR_BOOTSTRAP_USER: TEST_USER, CPR_BOOTSTRAP_TOKEN: TEST_TOKEN });
   const app = createApp({
     db: handle.db,
     logger: pino({ level: 'silent' }),
     readiness: createReadiness(),
     limiter: createFailedAuthLimiter({ max: opts.failedAuthMax ?? 1000, windowMs: 60_000 }),
+    ...(opts.cycles ? { cycles: opts.cycles } : {}),
   });
   const json = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {
@@ -32,5 +42,5 @@ export async function testApp(kind: DbKind = 'pglite', opts: { failedAuthMax?: n
       },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
-  return { app, handle, json, close: () => handle.close() };
+  return { app, handle, json, close: async () => (opts.db ? undefined : await handle.close()) };
 }

@@ -1,66 +1,25 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { createGatewayRegistry } from '../../activities/gateway/registry';
+import type { WebhookOptions } from '../../activities/webhook';
 import { type CycleClient, createCycleClient } from '../../client/cycles';
 import type { DbHandle } from '../../db/client';
 import { ensureConfig } from '../../db/config-versions';
-import { defaultConfig, type RetryConfig } from '../../policy';
+import type { RetryConfig } from '../../policy';
+import { createSimServer } from '../../sim/server';
+import { projectRoot } from '../../temporal/resolve-binary';
 import { createWorker } from '../../worker/create-worker';
 import type { FailedPayment } from '../../workflows/failed-payment';
 import { openTestDb } from './databases';
+import { testConfig } from './test-config';
+
+export { testConfig };
+
 import { testTemporal, uniqueName } from './temporal';
-
-const retry = (interval: string) => ({
-  action: 'Retry' as const,
-  criteria: 'incremental_time' as const,
-  interval,
-});
-
-/**
- * Second-scale rules for workflow tests: exact times (PT0S), retries after PT1S, and a "slow" group
- * (account.segment = "slow") that waits an hour so messages can be tested while it sleeps.
- */
-export function testConfig(attempts = 4): RetryConfig {
-  const catchAll = defaultConfig.customer_groups.find((g) => g.id === 1);
-  if (!catchAll) throw new Error('default config has no catch-all');
-  return {
-    ...defaultConfig,
-    settings: { ...defaultConfig.settings, time_zone: 'UTC', processor_interval: 'PT0S' },
-    customer_groups: [
-      {
-        id: 2,
-        name: 'Slow',
-        active: true,
-        priority: 1,
-        filters: [{ field: 'segment', operator: 'eq', value: 'slow' }],
-        attempts: Array.from({ length: attempts }, () => ({
-          '*': retry('PT1H'),
-          'Hard Decline': { action: 'Stop' },
-        })),
-      },
-      {
-        id: 3,
-        name: 'Two seconds',
-        active: true,
-        priority: 2,
-        filters: [{ field: 'segment', operator: 'eq', value: 'two-seconds' }],
-        attempts: Array.from({ length: attempts }, () => ({
-          '*': retry('PT2S'),
-          'Hard Decline': { action: 'Stop' },
-        })),
-      },
-      {
-        ...catchAll,
-        attempts: Array.from({ length: attempts }, () => ({
-          '*': retry('PT1S'),
-          'Hard Decline': { action: 'Stop' },
-        })),
-      },
-    ],
-  } as RetryConfig;
-}
 
 export interface Harness {
   db: DbHandle & { url?: string };
@@ -74,13 +33,22 @@ export interface Harness {
 
 /** Real Postgres, real Temporal, a real worker on a private task queue, the shared simulator. */
 export async function startHarness(
-  opts: { config?: RetryConfig; simUrl?: string; worker?: boolean; gatewayTimeoutMs?: number } = {},
+  opts: {
+    config?: RetryConfig;
+    simUrl?: string;
+    worker?: boolean;
+    gatewayTimeoutMs?: number;
+    webhooks?: WebhookOptions;
+  } = {},
 ): Promise<Harness> {
   const db = await openTestDb('postgres');
   await ensureConfig(db.db, opts.config ?? testConfig());
   const temporal = await testTemporal();
   const taskQueue = uniqueName('cycles');
-  const simUrl = opts.simUrl ?? inject('simUrl');
+  // A simulator per harness: idempotency keys contain the cycle id, which each test database numbers
+  // from 1, so a shared simulator would see the same key from different files.
+  const sim = opts.simUrl ? undefined : createSimServer({});
+  const simUrl = opts.simUrl ?? (await (sim as ReturnType<typeof createSimServer>).listen(0)).url;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   if (opts.worker !== false) {
@@ -88,12 +56,14 @@ export async function startHarness(
       connection: temporal.workerConnection,
       namespace: 'default',
       taskQueue,
+      workflowBundlePath: inject('workflowBundlePath'),
       activities: createActivities({
         db: db.db,
         logger: pino({ level: 'silent' }),
         gateways: createGatewayRegistry({
           sim: { baseUrl: simUrl, timeoutMs: opts.gatewayTimeoutMs ?? 1500 },
         }),
+        ...(opts.webhooks ? { webhooks: opts.webhooks } : {}),
       }),
     });
     running = worker.run();
@@ -112,6 +82,7 @@ export async function startHarness(
       }
       await temporal.close();
       await db.close();
+      await sim?.close();
     },
   };
 }
@@ -160,4 +131,45 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** The production worker entry point (worker/main.ts) as a child process on the harness's queue. */
+export async function spawnWorker(h: Harness, env: Record<string, string> = {}): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'worker', 'main.ts')], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      DATABASE_URL: h.db.url,
+      SIM_URL: h.simUrl,
+      WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const collect = (d: Buffer) => {
+    out = (out + d.toString()).slice(-200_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  await eventually(async () => out.includes('worker polling') || child.exitCode !== null, 60_000);
+  if (child.exitCode !== null) throw new Error(`worker exited at start: ${out}`);
+  return {
+    child,
+    output: () => out,
+    async kill(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
 }

@@ -1,0 +1,114 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { CycleClient } from '../../client/cycles';
+import type { Db } from '../../db/client';
+import { type ActiveCycleRef, activeCycles, type CycleSelection } from '../../db/cycle-queries';
+import type { DocumentRef } from '../../workflows/failed-payment';
+import type { AppEnv } from '../context';
+import { ApiError } from '../errors';
+import { executeMessage, removeMessage } from '../schemas/zuora';
+import { viaTemporal } from '../temporal-errors';
+import { mapLimit } from './map-limit';
+import {
+  executeAccountPaymentsRoute,
+  executeDebitMemoPaymentRoute,
+  executeInvoicePaymentRoute,
+  executePaymentsRoute,
+  removeAccountRoute,
+  removeDebitMemoRoute,
+  removeInvoiceRoute,
+} from './payment-routes';
+
+// Execute and remove: find the active cycles in Postgres, signal each document's workflow once, and
+// answer with the numeric ids of the cycles that took the signal (Zuora's "[290, 291]").
+
+const SIGNAL_CONCURRENCY = 8;
+
+export interface CycleWriteDeps {
+  db: Db;
+  cycles: CycleClient;
+}
+
+type Action = 'execute' | 'remove';
+
+export function registerCycleWriteRoutes(app: OpenAPIHono<AppEnv>, { db, cycles }: CycleWriteDeps) {
+  const act = async (action: Action, selection: CycleSelection, user: string, via: string) => {
+    const refs = await activeCycles(db, selection);
+    const byDoc = new Map<string, { doc: DocumentRef; refs: ActiveCycleRef[] }>();
+    for (const r of refs) {
+      const key = `${r.document_type}:${r.document_id}`;
+      const entry = byDoc.get(key);
+      if (entry) entry.refs.push(r);
+      else byDoc.set(key, { doc: { type: r.document_type, id: r.document_id }, refs: [r] });
+    }
+    const done = await mapLimit([...byDoc.values()], SIGNAL_CONCURRENCY, async ({ doc, refs }) => {
+      const delivered = await viaTemporal(() =>
+        action === 'execute' ? cycles.executeNow(doc, user) : cycles.remove(doc, user, `api: ${via}`),
+      );
+      return delivered ? refs.map((r) => r.id) : [];
+    });
+    const ids = [...new Set(done.flat())].sort((a, b) => a - b);
+    return { success: true, message: action === 'execute' ? executeMessage(ids) : removeMessage(ids) };
+  };
+
+  app.openapi(executeInvoicePaymentRoute, async (c) => {
+    const { invoice_id } = c.req.valid('param');
+    return c.json(
+      await act('execute', { invoice_ids: [invoice_id] }, c.get('user'), 'execute_invoice_payment'),
+      200,
+    );
+  });
+  app.openapi(executeDebitMemoPaymentRoute, async (c) => {
+    const { debit_memo_id } = c.req.valid('param');
+    return c.json(
+      await act('execute', { debit_memo_ids: [debit_memo_id] }, c.get('user'), 'execute_debit_memo_payment'),
+      200,
+    );
+  });
+  app.openapi(executeAccountPaymentsRoute, async (c) => {
+    const { account_id } = c.req.valid('param');
+    return c.json(
+      await act('execute', { account_ids: [account_id] }, c.get('user'), 'execute_account_payments'),
+      200,
+    );
+  });
+  app.openapi(executePaymentsRoute, async (c) => {
+    const body = c.req.valid('json');
+    const selection = {
+      account_ids: body.account_ids ?? [],
+      invoice_ids: body.invoice_ids ?? [],
+      debit_memo_ids: body.debit_memo_ids ?? [],
+    };
+    if (selection.account_ids.length + selection.invoice_ids.length + selection.debit_memo_ids.length === 0) {
+      // The schema says so too; this guards a body the validator never saw.
+      throw new ApiError(400, 'Name at least one id in account_ids, invoice_ids or debit_memo_ids');
+    }
+    return c.json(await act('execute', selection, c.get('user'), 'execute_payments'), 200);
+  });
+
+  app.openapi(removeInvoiceRoute, async (c) => {
+    const { invoice_id } = c.req.valid('param');
+    return c.json(
+      await act('remove', { invoice_ids: [invoice_id] }, c.get('user'), 'remove_invoice_from_retry_cycle'),
+      200,
+    );
+  });
+  app.openapi(removeDebitMemoRoute, async (c) => {
+    const { debit_memo_id } = c.req.valid('param');
+    return c.json(
+      await act(
+        'remove',
+        { debit_memo_ids: [debit_memo_id] },
+        c.get('user'),
+        'remove_debit_memo_from_retry_cycle',
+      ),
+      200,
+    );
+  });
+  app.openapi(removeAccountRoute, async (c) => {
+    const { account_id } = c.req.valid('param');
+    return c.json(
+      await act('remove', { account_ids: [account_id] }, c.get('user'), 'remove_account_from_retry_cycle'),
+      200,
+    );
+  });
+}

@@ -1,0 +1,285 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { errorSchema } from '../errors';
+import {
+  failedPaymentBodySchema,
+  registeredPaymentSchema,
+  submitFailedPaymentRequestSchema,
+} from '../schemas/failed-payments';
+import {
+  accountCycleHistorySchema,
+  activeAccountCyclesSchema,
+  activeDebitMemoCyclesSchema,
+  activeInvoiceCyclesSchema,
+  debitMemoCycleHistorySchema,
+  executePaymentsRequestSchema,
+  executePaymentsResponseSchema,
+  executeResponseSchema,
+  invoiceCycleHistorySchema,
+  removeResponseSchema,
+  submitResponseSchema,
+} from '../schemas/zuora';
+
+// The definitions of Zuora's CPR payment routes (reference §2, operationIds as Zuora names them) plus
+// our registration of failed payments. Handlers are in cycles-read.ts, cycles-write.ts and submit.ts;
+// client/rest.ts derives its paths and types from these same objects.
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const e400 = json(errorSchema, 'Invalid request; `errors` lists every problem with its path');
+const e401 = json(errorSchema, 'Missing or bad credentials');
+const e503 = json(errorSchema, 'The workflow service (Temporal) is unreachable; try again shortly');
+const security = [{ basicAuth: [] }];
+const tags = ['Configurable Payment Retry'];
+
+const id = z.string().min(1).max(200);
+const invoiceParam = z.object({
+  invoice_id: id.openapi({
+    param: { name: 'invoice_id', in: 'path' },
+    description: 'ID of an invoice',
+    example: '2c92c0f8778bf8cd017798168cb50e0b',
+  }),
+});
+const debitMemoParam = z.object({
+  debit_memo_id: id.openapi({
+    param: { name: 'debit_memo_id', in: 'path' },
+    description: 'ID of a debit memo',
+    example: '2c92c0fa7853052701785a38f3bb267f',
+  }),
+});
+const accountParam = z.object({
+  account_id: id.openapi({
+    param: { name: 'account_id', in: 'path' },
+    description: 'ID of an account',
+    example: '2c92c0f96bd69165016bdcbf55ad5e62',
+  }),
+});
+
+const P = '/api/v1/payments';
+
+const getCycles = <S extends z.ZodType, R extends z.ZodObject>(
+  operationId: string,
+  path: string,
+  params: R,
+  schema: S,
+  summary: string,
+  description: string,
+) =>
+  createRoute({
+    method: 'get',
+    path,
+    operationId,
+    tags,
+    summary,
+    description: `${description} An unknown id answers \`{"cycles": []}\`.`,
+    security,
+    request: { params },
+    responses: { 200: json(schema, 'The cycles'), 400: e400, 401: e401, 503: e503 },
+  });
+
+const ACTIVE =
+  'Gets the active retry cycles (not completed, status "Cycle Incomplete") from the live workflows: a cycle is listed, with its attempt, as soon as its submit has answered.';
+const HISTORY = 'Gets every retry cycle, completed and active, oldest first.';
+
+export const activeInvoiceCycleRoute = getCycles(
+  'GET_ActiveInvoiceCycle',
+  `${P}/active_invoice_cycle_information/{invoice_id}`,
+  invoiceParam,
+  activeInvoiceCyclesSchema,
+  'List the active retry cycles for an invoice',
+  ACTIVE,
+);
+export const activeDebitMemoCycleRoute = getCycles(
+  'GET_ActiveDebitMemoCycle',
+  `${P}/active_debit_memo_cycle_information/{debit_memo_id}`,
+  debitMemoParam,
+  activeDebitMemoCyclesSchema,
+  'List the active retry cycles for a debit memo',
+  ACTIVE,
+);
+export const activeAccountCycleRoute = getCycles(
+  'GET_ActiveAccountCycle',
+  `${P}/active_account_cycle_information/{account_id}`,
+  accountParam,
+  activeAccountCyclesSchema,
+  'List the active retry cycles for an account',
+  `${ACTIVE} Covers every invoice and debit memo of the account.`,
+);
+export const invoiceCycleHistoryRoute = getCycles(
+  'GET_InvoiceCycleHistory',
+  `${P}/invoice_cycle_history/{invoice_id}`,
+  invoiceParam,
+  invoiceCycleHistorySchema,
+  'List the retry cycle history for an invoice',
+  HISTORY,
+);
+export const debitMemoCycleHistoryRoute = getCycles(
+  'GET_DebitMemoCycleHistory',
+  `${P}/debit_memo_cycle_history/{debit_memo_id}`,
+  debitMemoParam,
+  debitMemoCycleHistorySchema,
+  'List the retry cycle history for a debit memo',
+  HISTORY,
+);
+export const accountCycleHistoryRoute = getCycles(
+  'GET_AccountCycleHistory',
+  `${P}/account_cycle_history/{account_id}`,
+  accountParam,
+  accountCycleHistorySchema,
+  'List the retry cycle history for an account',
+  `${HISTORY} Covers every invoice and debit memo of the account.`,
+);
+
+const EXECUTE =
+  'For every active retry cycle of the {what}, moves the next attempt to the next processor run. The message lists the numeric ids of the cycles. No request body (one sent is ignored).';
+const REMOVE =
+  'Stops every active retry cycle of the {what}: each ends as "Cycle Complete" with no further attempt. The message lists the numeric ids of the cycles. No request body (one sent is ignored).';
+
+const putAction = <R extends z.ZodObject>(
+  operationId: string,
+  path: string,
+  params: R,
+  schema: typeof executeResponseSchema,
+  summary: string,
+  description: string,
+) =>
+  createRoute({
+    method: 'put',
+    path,
+    operationId,
+    tags,
+    summary,
+    description,
+    security,
+    request: { params },
+    responses: { 200: json(schema, 'Done'), 400: e400, 401: e401, 503: e503 },
+  });
+
+export const executeInvoicePaymentRoute = putAction(
+  'PUT_ExecuteInvoicePayment',
+  `${P}/execute_invoice_payment/{invoice_id}`,
+  invoiceParam,
+  executeResponseSchema,
+  'Execute the invoice payment',
+  EXECUTE.replace('{what}', 'invoice'),
+);
+export const executeDebitMemoPaymentRoute = putAction(
+  'PUT_ExecuteDebitMemoPayment',
+  `${P}/execute_debit_memo_payment/{debit_memo_id}`,
+  debitMemoParam,
+  executeResponseSchema,
+  'Execute the debit memo payment',
+  EXECUTE.replace('{what}', 'debit memo'),
+);
+export const executeAccountPaymentsRoute = putAction(
+  'PUT_ExecuteAccountPayments',
+  `${P}/execute_account_payments/{account_id}`,
+  accountParam,
+  executeResponseSchema,
+  'Execute the account payments',
+  EXECUTE.replace('{what}', "account's invoices and debit memos"),
+);
+export const removeInvoiceRoute = putAction(
+  'PUT_RemoveInoviceFromCycle',
+  `${P}/remove_invoice_from_retry_cycle/{invoice_id}`,
+  invoiceParam,
+  removeResponseSchema,
+  'Remove an invoice from retry cycle',
+  REMOVE.replace('{what}', 'invoice'),
+);
+export const removeDebitMemoRoute = putAction(
+  'PUT_RemoveDebitMemoFromCycle',
+  `${P}/remove_debit_memo_from_retry_cycle/{debit_memo_id}`,
+  debitMemoParam,
+  removeResponseSchema,
+  'Remove a debit memo from retry cycle',
+  REMOVE.replace('{what}', 'debit memo'),
+);
+export const removeAccountRoute = putAction(
+  'PUT_RemoveAccountFromCycle',
+  `${P}/remove_account_from_retry_cycle/{account_id}`,
+  accountParam,
+  removeResponseSchema,
+  'Remove an account from retry cycle',
+  REMOVE.replace('{what}', "account's invoices and debit memos"),
+);
+
+export const executePaymentsRoute = createRoute({
+  method: 'post',
+  path: `${P}/execute_payments`,
+  operationId: 'POST_ExecutePayments',
+  tags,
+  summary: 'Execute payments',
+  description:
+    'For every active retry cycle of the accounts, invoices and debit memos named, moves the next attempt to the next processor run. At least one id is required; at most 1,000 per list.',
+  security,
+  request: {
+    body: { required: true, content: { 'application/json': { schema: executePaymentsRequestSchema } } },
+  },
+  responses: { 200: json(executePaymentsResponseSchema, 'Done'), 400: e400, 401: e401, 503: e503 },
+});
+
+export const submitFailedPaymentRoute = createRoute({
+  method: 'post',
+  path: `${P}/submit_failed_payment`,
+  operationId: 'POST_SubmitPaymentToCycle',
+  tags,
+  summary: 'Submit a payment to retry cycle',
+  description:
+    "Adds the failed payment to its document's active retry cycle, or opens a new cycle with it. Answers once the payment is recorded as an attempt, so the active endpoints list it at once. Submitting the same payment_id again while its cycle is active adds nothing.",
+  security,
+  request: {
+    body: {
+      required: true,
+      content: { 'application/json': { schema: submitFailedPaymentRequestSchema } },
+    },
+  },
+  responses: {
+    200: json(submitResponseSchema, 'Recorded in the retry cycle'),
+    400: e400,
+    401: e401,
+    409: json(errorSchema, 'The retry cycle did not accept the payment'),
+    503: e503,
+  },
+});
+
+export const registerFailedPaymentRoute = createRoute({
+  method: 'post',
+  path: `${P}/failed_payments`,
+  operationId: 'POST_RegisterFailedPayment',
+  tags: ['Failed payments'],
+  summary: 'Register a failed payment for a later submit_failed_payment',
+  description:
+    "Stores the payment's details, so Zuora's `submit_failed_payment` body `{ payment_id }` is enough. Does not open a cycle. Registering the same payment again with identical details answers 200; with different details 409.",
+  security,
+  request: {
+    body: { required: true, content: { 'application/json': { schema: failedPaymentBodySchema } } },
+  },
+  responses: {
+    200: json(registeredPaymentSchema, 'Already registered with identical details'),
+    201: json(registeredPaymentSchema, 'Registered'),
+    400: e400,
+    401: e401,
+    409: json(errorSchema, 'This payment_id is registered with different details'),
+  },
+});
+
+/** Every route of this module, for the OpenAPI test and the REST client. */
+export const paymentRoutes = {
+  activeInvoiceCycleRoute,
+  activeDebitMemoCycleRoute,
+  activeAccountCycleRoute,
+  invoiceCycleHistoryRoute,
+  debitMemoCycleHistoryRoute,
+  accountCycleHistoryRoute,
+  executeInvoicePaymentRoute,
+  executeDebitMemoPaymentRoute,
+  executeAccountPaymentsRoute,
+  executePaymentsRoute,
+  removeInvoiceRoute,
+  removeDebitMemoRoute,
+  removeAccountRoute,
+  submitFailedPaymentRoute,
+  registerFailedPaymentRoute,
+};

@@ -1,0 +1,142 @@
+import type { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { CycleClient } from '../../client/cycles';
+import type { Db } from '../../db/client';
+import { findFailedPayment, registerFailedPayment } from '../../db/failed-payment-store';
+import type { SubmitResult } from '../../workflows/cycle-types';
+import { type FailedPayment, failedPaymentSchema } from '../../workflows/failed-payment';
+import type { AppEnv } from '../context';
+import { ApiError, zodErrorItems } from '../errors';
+import type { submitFailedPaymentRequestSchema } from '../schemas/failed-payments';
+import { SUBMIT_MESSAGE } from '../schemas/zuora';
+import { isCycleEnded, translateTemporalError } from '../temporal-errors';
+import { registerFailedPaymentRoute, submitFailedPaymentRoute } from './payment-routes';
+
+// Submitting a failed payment: Zuora's body names the payment; its details come with it or from an
+// earlier registration. The answer waits for the Update, so the cycle lists the attempt at once.
+
+export interface SubmitDeps {
+  db: Db;
+  cycles: CycleClient;
+  /** Pauses between submits when the cycle ended just as the payment arrived. */
+  retryDelaysMs?: readonly number[];
+}
+
+const REQUIRED_DETAILS = [
+  'account_id',
+  'amount',
+  'currency',
+  'payment_method_id',
+  'gateway_id',
+  'gateway_response_code',
+] as const;
+
+type SubmitBody = z.infer<typeof submitFailedPaymentRequestSchema>;
+
+const summary = (items: { path: string; message: string }[]) =>
+  items.map((i) => `${i.path}: ${i.message}`).join('; ');
+
+function invalidPayment(error: z.ZodError, prefix: string): never {
+  const items = zodErrorItems(error.issues);
+  throw new ApiError(400, `${prefix}: ${summary(items)}`, items);
+}
+
+const bringsDetails = (body: unknown): boolean =>
+  typeof body === 'object' && body !== null && Object.keys(body).some((k) => k !== 'payment_id');
+
+/**
+ * On a schema failure of a body that brings the payment's details, list every problem of the whole
+ * failed payment (missing fields too), not only those of the fields sent.
+ */
+const fullValidation = (
+  result: { success: true } | { success: false; error: z.ZodError },
+  c: Context<AppEnv>,
+) => {
+  if (result.success) return undefined;
+  return (async () => {
+    const raw: unknown = await c.req.json().catch(() => undefined);
+    const full = bringsDetails(raw) ? failedPaymentSchema.safeParse(raw) : undefined;
+    const items = zodErrorItems(full && !full.success ? full.error.issues : result.error.issues);
+    return c.json(
+      { success: false as const, message: `Invalid request: ${summary(items)}`, errors: items },
+      400 as const,
+    );
+  })();
+};
+
+export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps) {
+  const { db, cycles } = deps;
+  const delays = deps.retryDelaysMs ?? [300, 1200];
+
+  /** The payment in full: from the body when it brings details, else from the registration. */
+  const resolvePayment = async (body: SubmitBody): Promise<FailedPayment> => {
+    if (bringsDetails(body)) {
+      const parsed = failedPaymentSchema.safeParse(body);
+      if (!parsed.success) invalidPayment(parsed.error, 'Invalid failed payment');
+      return parsed.data;
+    }
+    const stored = await findFailedPayment(db, body.payment_id);
+    if (stored === null) {
+      const missing = [...REQUIRED_DETAILS, 'invoice_id'];
+      throw new ApiError(
+        400,
+        `Payment ${body.payment_id} is not registered: send its details (${REQUIRED_DETAILS.join(', ')}, and invoice_id or debit_memo_id) in this body, or register it first with POST /api/v1/payments/failed_payments`,
+        missing.map((path) => ({
+          path,
+          message:
+            path === 'invoice_id'
+              ? 'exactly one of invoice_id and debit_memo_id is required'
+              : 'required (the payment is not registered)',
+        })),
+      );
+    }
+    const parsed = failedPaymentSchema.safeParse(stored);
+    if (!parsed.success) invalidPayment(parsed.error, `Registered payment ${body.payment_id} is invalid`);
+    return parsed.data;
+  };
+
+  const submit = async (payment: FailedPayment): Promise<SubmitResult> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await cycles.submit(payment);
+      } catch (err) {
+        const delay = delays[attempt];
+        if (delay !== undefined && isCycleEnded(err)) {
+          // The run closed as the Update arrived; the next submit opens a new cycle.
+          await new Promise((r) => setTimeout(r, delay));
+          continue;
+        }
+        throw translateTemporalError(err);
+      }
+    }
+  };
+
+  app.openapi(
+    submitFailedPaymentRoute,
+    async (c) => {
+      const payment = await resolvePayment(c.req.valid('json'));
+      const result = await submit(payment);
+      c.get('log').info(
+        { payment_id: payment.payment_id, cycle_id: result.cycle_id, added: result.added },
+        'failed payment submitted',
+      );
+      return c.json({ success: true, message: SUBMIT_MESSAGE }, 200);
+    },
+    fullValidation,
+  );
+
+  app.openapi(registerFailedPaymentRoute, async (c) => {
+    const payment = c.req.valid('json');
+    const outcome = await registerFailedPayment(db, payment, c.get('user'));
+    if (outcome === 'conflict') {
+      throw new ApiError(
+        409,
+        `Payment ${payment.payment_id} is already registered with different details; a payment_id names one payment`,
+      );
+    }
+    return c.json(
+      { success: true as const, payment_id: payment.payment_id },
+      outcome === 'created' ? 201 : 200,
+    );
+  });
+}

@@ -1,0 +1,50 @@
+import { z } from '@hono/zod-openapi';
+import { failedPaymentSchema } from '../../workflows/failed-payment';
+import { submitRequestExample } from './zuora-examples';
+
+// The failed payment as our API takes it: registered ahead (POST /api/v1/payments/failed_payments) or
+// sent whole in the submit body, next to Zuora's one field, `payment_id`.
+
+export const failedPaymentExample = {
+  payment_id: submitRequestExample.payment_id,
+  account_id: '2c92c0f96bd69165016bdcbf55ad5e62',
+  invoice_id: '2c92c0fa7849b3ff01784bc5e8ee18b5',
+  amount: '100.00',
+  currency: 'USD',
+  payment_method_id: '2c92c0f9774f2b3e01775f6cf2fb726a',
+  gateway_id: 'sim',
+  gateway_response_code: 'insufficient_funds',
+  gateway_response_message: 'Your card has insufficient funds.',
+  source: 'PR-00000371',
+  failed_at: '2021-03-19T18:42:20.103Z',
+  account: { segment: 'smb', country: 'US' },
+};
+
+export const failedPaymentBodySchema = failedPaymentSchema.openapi('FailedPayment', {
+  description:
+    'A failed payment: its account, exactly one of invoice_id and debit_memo_id, amount, payment method and the gateway response. `account` holds the fields customer-group filters read.',
+  example: failedPaymentExample,
+});
+
+const { payment_id, ...details } = failedPaymentSchema.shape;
+
+/** Zuora's body (`payment_id`), optionally with the payment's details as extension fields. */
+export const submitFailedPaymentRequestSchema = z
+  .object({ payment_id, ...z.object(details).partial().shape })
+  .strict()
+  .openapi('POSTSubmitPaymentToCycleRequest', {
+    description:
+      "Zuora's body is `{ payment_id }`: the payment must then have been registered with `POST /api/v1/payments/failed_payments`. Alternatively send the payment's details here too (the same fields as `FailedPayment`).",
+    example: submitRequestExample,
+  });
+
+/** The fields a submit needs besides `payment_id` when the payment was not registered. */
+export const DETAIL_FIELDS = Object.keys(details) as (keyof typeof details)[];
+
+export const registeredPaymentSchema = z
+  .object({ success: z.literal(true), payment_id: z.string() })
+  .strict()
+  .openapi('RegisteredFailedPayment', {
+    example: { success: true, payment_id: failedPaymentExample.payment_id },
+  });
+export type RegisteredPaymentBody = z.infer<typeof registeredPaymentSchema>;

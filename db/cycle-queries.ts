@@ -1,0 +1,145 @@
+import { and, asc, eq, inArray, or, type SQL } from 'drizzle-orm';
+import { ACTIVE_STATUSES, type AttemptRecord, type CycleStatus } from '../workflows/cycle-types';
+import type { DocumentRef, DocumentType } from '../workflows/failed-payment';
+import type { CycleViewInput } from '../workflows/zuora-view';
+import type { Db } from './client';
+import { attempts, cycles } from './schema';
+
+// Reads behind the cycle endpoints: the history (every cycle, from Postgres) and the active cycles of
+// a document or account (whose live state the workflows answer). Two queries at most, never N+1.
+
+/** Which cycles: those of one billing document, or every document of one account. */
+export type CycleScope = { document: DocumentRef } | { accountId: string };
+
+function scopeFilter(scope: CycleScope): SQL | undefined {
+  return 'document' in scope
+    ? and(eq(cycles.documentType, scope.document.type), eq(cycles.documentId, scope.document.id))
+    : eq(cycles.accountId, scope.accountId);
+}
+
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
+type AttemptRow = typeof attempts.$inferSelect;
+type CycleRow = typeof cycles.$inferSelect;
+
+export function attemptRecordOf(row: AttemptRow): AttemptRecord {
+  return {
+    attempt_number: row.attemptNumber,
+    zuora_payment_id: row.paymentId,
+    transaction_id: row.transactionId,
+    time_of_execution: iso(row.timeOfExecution),
+    source: row.source,
+    cpr_generated: row.cprGenerated,
+    success: row.success,
+    amount: row.amount,
+    amount_collected: row.amountCollected,
+    currency: row.currency,
+    payment_method_id: row.paymentMethodId,
+    idempotency_key: row.idempotencyKey,
+    gateway_payment_id: row.gatewayPaymentId,
+    action: row.action,
+    retry_next: row.retryNext,
+    retry_next_at: isoOrNull(row.retryNextAt),
+    retry_criteria: row.retryCriteria,
+    api_updated_retry_time: row.apiUpdatedRetryTime,
+    label: row.label,
+    level: row.level,
+    customer_group_id: row.customerGroupId,
+    gateway_id: row.gatewayId,
+    gateway_code: row.gatewayCode,
+    gateway_response: row.gatewayResponse,
+  };
+}
+
+export function cycleViewOf(row: CycleRow, rows: AttemptRow[]): CycleViewInput {
+  return {
+    account_id: row.accountId,
+    document_type: row.documentType,
+    document_id: row.documentId,
+    payment_method_id: row.paymentMethodId,
+    currency: row.currency,
+    status: row.status as CycleStatus,
+    next_attempt: isoOrNull(row.nextAttemptAt),
+    customer_group: row.customerGroupName,
+    attempts: rows.map(attemptRecordOf),
+  };
+}
+
+/** Every cycle in scope, completed and active, oldest first, each with its attempts. */
+export async function cycleHistory(db: Db, scope: CycleScope): Promise<CycleViewInput[]> {
+  const found = await db
+    .select()
+    .from(cycles)
+    .where(scopeFilter(scope))
+    .orderBy(asc(cycles.startedAt), asc(cycles.id));
+  if (found.length === 0) return [];
+  const attemptRows = await db
+    .select()
+    .from(attempts)
+    .where(
+      inArray(
+        attempts.cycleId,
+        found.map((c) => c.id),
+      ),
+    )
+    .orderBy(asc(attempts.cycleId), asc(attempts.attemptNumber));
+  const byCycle = new Map<number, AttemptRow[]>();
+  for (const a of attemptRows) {
+    const list = byCycle.get(a.cycleId);
+    if (list) list.push(a);
+    else byCycle.set(a.cycleId, [a]);
+  }
+  return found.map((c) => cycleViewOf(c, byCycle.get(c.id) ?? []));
+}
+
+export interface ActiveCycleRef {
+  /** Our numeric cycle id: the one the execute and remove answers list. */
+  id: number;
+  document_type: DocumentType;
+  document_id: string;
+  account_id: string;
+}
+
+/** Accounts and documents whose active cycles are wanted (bulk execute takes all three lists). */
+export interface CycleSelection {
+  account_ids?: readonly string[];
+  invoice_ids?: readonly string[];
+  debit_memo_ids?: readonly string[];
+}
+
+export function selectionOf(scope: CycleScope): CycleSelection {
+  if ('accountId' in scope) return { account_ids: [scope.accountId] };
+  return scope.document.type === 'invoice'
+    ? { invoice_ids: [scope.document.id] }
+    : { debit_memo_ids: [scope.document.id] };
+}
+
+/**
+ * The active cycles (in_retry or paused) selected, oldest first. The workflow writes the row in its
+ * first activity, before a submit returns, so a cycle is here as soon as it is submitted.
+ */
+export async function activeCycles(db: Db, selection: CycleSelection): Promise<ActiveCycleRef[]> {
+  const ors: SQL[] = [];
+  if (selection.account_ids?.length) ors.push(inArray(cycles.accountId, [...selection.account_ids]));
+  for (const [type, list] of [
+    ['invoice', selection.invoice_ids],
+    ['debit_memo', selection.debit_memo_ids],
+  ] as const) {
+    const clause = list?.length
+      ? and(eq(cycles.documentType, type), inArray(cycles.documentId, [...list]))
+      : undefined;
+    if (clause) ors.push(clause);
+  }
+  if (ors.length === 0) return [];
+  return await db
+    .select({
+      id: cycles.id,
+      document_type: cycles.documentType,
+      document_id: cycles.documentId,
+      account_id: cycles.accountId,
+    })
+    .from(cycles)
+    .where(and(or(...ors), inArray(cycles.status, [...ACTIVE_STATUSES])))
+    .orderBy(asc(cycles.startedAt), asc(cycles.id));
+}

@@ -1,0 +1,117 @@
+import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CycleClient } from '../../client/cycles';
+import type { SubmitResult } from '../../workflows/cycle-types';
+import type { FailedPayment } from '../../workflows/failed-payment';
+import { testApp } from '../support/api';
+
+// How the payment routes answer Temporal's failures: a stand-in cycle client throws exactly what the
+// SDK throws, so these cases run without a server that is down or a cycle that ends on cue.
+
+const P = '/api/v1/payments';
+
+/** What @grpc/grpc-js raises when the frontend cannot be reached. */
+function unavailable(): ServiceError {
+  const grpc = Object.assign(new Error('14 UNAVAILABLE: No connection established'), {
+    code: 14,
+    details: 'No connection established',
+    metadata: {},
+  });
+  return new ServiceError('Failed to query workflow', { cause: grpc });
+}
+
+const rejected = (message: string, type: string) =>
+  new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.nonRetryable(message, type));
+
+const payment: FailedPayment = {
+  payment_id: 'P-1',
+  account_id: 'A-1',
+  invoice_id: 'I-1',
+  amount: '10.00',
+  currency: 'USD',
+  payment_method_id: 'pm-1',
+  gateway_id: 'sim',
+  gateway_response_code: 'insufficient_funds',
+};
+const accepted: SubmitResult = {
+  workflow_id: 'cpr-invoice-I-1',
+  cycle_id: 7,
+  billing_cycle_id: 'BillingCycle-x',
+  added: true,
+  attempt_number: 1,
+};
+
+describe('payment routes when Temporal fails', () => {
+  const submits: FailedPayment[] = [];
+  let submitOutcomes: (() => Promise<SubmitResult>)[] = [];
+  const stub = {
+    state: async () => {
+      throw unavailable();
+    },
+    submit: async (p: FailedPayment) => {
+      submits.push(p);
+      const next = submitOutcomes.shift();
+      if (!next) throw new Error('unexpected submit');
+      return await next();
+    },
+  } as unknown as CycleClient;
+  let t: Awaited<ReturnType<typeof testApp>>;
+  beforeAll(async () => {
+    t = await testApp('pglite', { cycles: stub });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers 503 with Retry-After, no gRPC detail, when Temporal is unreachable', async () => {
+    const res = await t.json('GET', `${P}/active_invoice_cycle_information/I-1`);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(await res.json()).toEqual({
+      success: false,
+      message: 'The workflow service (Temporal) is unreachable; try again shortly',
+    });
+    submitOutcomes = [() => Promise.reject(unavailable())];
+    const submit = await t.json('POST', `${P}/submit_failed_payment`, payment);
+    expect(submit.status).toBe(503);
+  });
+
+  it('submits again when the cycle ended just as the payment arrived', async () => {
+    submits.length = 0;
+    submitOutcomes = [
+      () =>
+        Promise.reject(rejected('the cycle has ended (removed); submit again to open a new one', 'Error')),
+      () =>
+        Promise.reject(rejected('the cycle ended (removed) before the payment was recorded', 'CycleEnded')),
+      () => Promise.resolve(accepted),
+    ];
+    const res = await t.json('POST', `${P}/submit_failed_payment`, payment);
+    expect(await res.json()).toEqual({ success: true, message: 'Payment entered into retry process' });
+    expect(submits).toHaveLength(3);
+  });
+
+  it('gives up after two more tries, and answers other rejections as a conflict', async () => {
+    const ended = () => Promise.reject(rejected('the cycle has ended (collected)', 'Error'));
+    submitOutcomes = [ended, ended, ended];
+    const res = await t.json('POST', `${P}/submit_failed_payment`, payment);
+    expect(res.status).toBe(409);
+    expect(await res.json()).toEqual({
+      success: false,
+      message: 'The retry cycle did not accept the payment: the cycle has ended (collected)',
+    });
+    submitOutcomes = [() => Promise.reject(rejected('this cycle is for invoice X, not invoice Y', 'Error'))];
+    const other = await t.json('POST', `${P}/submit_failed_payment`, payment);
+    expect(other.status).toBe(409);
+    expect(submitOutcomes).toEqual([]);
+  });
+
+  it('hides unexpected failures behind the request id', async () => {
+    submitOutcomes = [() => Promise.reject(new Error('secret internals'))];
+    const res = await t.json('POST', `${P}/submit_failed_payment`, payment, { 'X-Request-Id': 'req-9' });
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as { message: string };
+    expect(body.message).toContain('req-9');
+    expect(body.message).not.toContain('secret');
+  });
+});

@@ -1,0 +1,132 @@
+import { asc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attempts } from '../../db/schema';
+import type { CycleDetails } from '../../workflows/cycle-types';
+import { type DocumentRef, documentOf } from '../../workflows/failed-payment';
+import {
+  eventually,
+  failedPayment,
+  type Harness,
+  ledger,
+  startHarness,
+  testConfig,
+} from '../support/cycle-harness';
+
+describe('RetryCycle messages', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ config: testConfig(4) });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const result = (doc: DocumentRef) => h.cycles.handle(doc).result() as Promise<CycleDetails>;
+  const slow = (pm: string) => failedPayment(pm, { account: { segment: 'slow' } });
+
+  it('executeNow pulls the next attempt forward and records api_updated_retry_time', async () => {
+    const payment = slow('sim.approve');
+    const { cycle_id } = await h.cycles.submit(payment);
+    const doc = documentOf(payment);
+    const before = await h.cycles.state(doc);
+    expect(Date.parse(before?.next_attempt ?? '') - Date.now()).toBeGreaterThan(50 * 60_000);
+    expect(await h.cycles.executeNow(doc, 'ops@example.com')).toBe(true);
+    const final = await result(doc);
+    expect(final.status).toBe('collected');
+    const stored = await h.db.db
+      .select()
+      .from(attempts)
+      .where(eq(attempts.cycleId, cycle_id))
+      .orderBy(asc(attempts.attemptNumber));
+    expect(stored).toHaveLength(2);
+    expect(stored[0]?.apiUpdatedRetryTime).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)$/,
+    );
+    expect(await ledger(h.simUrl, payment.payment_method_id)).toHaveLength(1);
+  });
+
+  it('remove ends the cycle at once with no later attempt, keeping its history', async () => {
+    const payment = slow('sim.approve');
+    const { cycle_id } = await h.cycles.submit(payment);
+    const doc = documentOf(payment);
+    await h.cycles.remove(doc, 'ops@example.com');
+    expect(await result(doc)).toMatchObject({ status: 'removed', next_attempt: null });
+    expect(await h.db.db.select().from(attempts).where(eq(attempts.cycleId, cycle_id))).toHaveLength(1);
+    expect(await ledger(h.simUrl, payment.payment_method_id)).toEqual([]);
+    expect(await h.cycles.executeNow(doc)).toBe(false);
+  });
+
+  it('pause holds attempts; resume reschedules without a burst of missed attempts', async () => {
+    const payment = failedPayment('sim.insufficient_funds.approve', { account: { segment: 'two-seconds' } });
+    await h.cycles.submit(payment);
+    const doc = documentOf(payment);
+    await h.cycles.pause(doc);
+    await eventually(async () => (await h.cycles.details(doc))?.status === 'paused');
+    // The attempt was due 2 s after the failure; 4 s later, still nothing was charged.
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(await ledger(h.simUrl, payment.payment_method_id)).toEqual([]);
+    expect((await h.cycles.state(doc))?.status).toBe('Cycle Incomplete');
+
+    await h.cycles.resume(doc);
+    // One overdue attempt runs at the next boundary (now, with PT0S), then the rules' 2 s spacing.
+    const charges = await eventually(async () => {
+      const c = await ledger(h.simUrl, payment.payment_method_id);
+      return c.length >= 1 ? c : undefined;
+    }, 10_000);
+    expect(charges).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await ledger(h.simUrl, payment.payment_method_id)).toHaveLength(1);
+    expect((await result(doc)).status).toBe('collected');
+  });
+
+  it('a partial external payment leaves the rest to collect; a full one ends the cycle as collected externally', async () => {
+    const payment = slow('sim.insufficient_funds');
+    await h.cycles.submit(payment);
+    const doc = documentOf(payment);
+    await h.cycles.paymentReceived(doc, { amount: '40.00', currency: 'USD', payment_id: 'EXT-1' });
+    // A duplicate notification of the same payment changes nothing.
+    await h.cycles.paymentReceived(doc, { amount: '40.00', currency: 'USD', payment_id: 'EXT-1' });
+    await eventually(async () => (await h.cycles.details(doc))?.outstanding === '60.00');
+    await h.cycles.executeNow(doc);
+    const [charge] = await eventually(async () => {
+      const c = await ledger(h.simUrl, payment.payment_method_id);
+      return c.length === 1 ? c : undefined;
+    });
+    expect(charge?.amount).toMatch(/^60(\.0+)?$/);
+    expect((await h.cycles.details(doc))?.status).toBe('in_retry');
+    await h.cycles.paymentReceived(doc, { amount: '60.00', currency: 'USD' });
+    expect(await result(doc)).toMatchObject({ status: 'collected_external', outstanding: '0.00' });
+  });
+
+  it('an updated payment method is used by the next attempt, which moves up', async () => {
+    const payment = slow('sim.insufficient_funds');
+    await h.cycles.submit(payment);
+    const doc = documentOf(payment);
+    const newMethod = `sim.approve#${payment.invoice_id}-new`;
+    await h.cycles.paymentMethodUpdated(doc, newMethod);
+    expect(await result(doc)).toMatchObject({ status: 'collected', payment_method_id: newMethod });
+    expect(await ledger(h.simUrl, payment.payment_method_id)).toEqual([]);
+    expect(await ledger(h.simUrl, newMethod)).toHaveLength(1);
+  });
+
+  it('continues as new before the history grows large, carrying its state', async () => {
+    const payment = slow('sim.approve');
+    const { cycle_id } = await h.cycles.submit(payment);
+    const doc = documentOf(payment);
+    const firstRun = (await h.cycles.handle(doc).describe()).runId;
+    // Each pause/resume pair is recorded as two events: enough of them push the history past the limit.
+    for (let i = 0; i < 700; i++) {
+      await h.cycles.pause(doc);
+      await h.cycles.resume(doc);
+    }
+    const runId = await eventually(async () => {
+      const d = await h.cycles.handle(doc).describe();
+      return d.runId !== firstRun ? d.runId : undefined;
+    }, 60_000);
+    expect(runId).not.toBe(firstRun);
+    expect(await h.cycles.details(doc)).toMatchObject({ cycle_id, status: 'in_retry' });
+    expect((await h.cycles.state(doc))?.attempts).toHaveLength(1);
+    await h.cycles.executeNow(doc);
+    expect(await h.cycles.handle(doc).result()).toMatchObject({ status: 'collected', cycle_id });
+  }, 120_000);
+});
