@@ -2,3 +2,4 @@ export * from './auth';
 export * from './config';
 export * from './cycles';
 export * from './failed-payments';
+export * from './manual-retries';

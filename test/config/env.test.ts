@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envDescriptions, envSchema, loadEnv } from '../../config/env';
+import { envTable } from '../../scripts/env-table';
 
 describe('environment', () => {
   it('has defaults for everything optional', () => {
@@ -36,5 +39,20 @@ describe('environment', () => {
 
   it('documents every variable', () => {
     expect(Object.keys(envDescriptions).sort()).toEqual(Object.keys(envSchema.shape).sort());
+  });
+});
+
+describe('README', () => {
+  it('lists every environment variable with its default, exactly as the schema says', () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const table = /<!-- env-table:start -->\n([\s\S]*?)\n<!-- env-table:end -->/.exec(readme)?.[1];
+    expect(table).toBe(envTable());
+  });
+
+  it('begins with the command that starts the system and the one that runs the tests', () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const [, first, second] = readme.split('\n');
+    expect(first).toMatch(/^npm ci && npm start\b/);
+    expect(second).toMatch(/^npm ci && npm test\b/);
   });
 });
