@@ -8,7 +8,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const lock = JSON.parse(readFileSync('package-lock.json', 'utf8'));
 const platform = (name) => {
   const os = ['darwin', 'win32', 'android', 'linux', 'freebsd'].find((o) => name.includes(`-${o}-`));
-  const cpu = ['arm64', 'x64', 'ia32', 'arm', 'ppc64', 's390x'].find((c) => new RegExp(`-${c}(-|$)`).test(name));
+  const cpu = ['arm64', 'x64', 'ia32', 'arm', 'ppc64', 's390x'].find((c) =>
+    new RegExp(`-${c}(-|$)`).test(name),
+  );
   const libc = name.endsWith('-musl') ? ['musl'] : os === 'linux' ? ['glibc'] : undefined;
   return { os, cpu, libc };
 };
@@ -31,6 +33,8 @@ for (const [path, entry] of Object.entries(lock.packages)) {
     void path;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
+);
 writeFileSync('package-lock.json', `${JSON.stringify(lock, null, 2)}\n`);
 process.stdout.write(`added ${added} lock entries for other platforms' optional packages\n`);

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { workflowsPath } from '../worker/create-worker';
 import { startDevServer } from '../temporal/dev-server';
 import { resolveTemporal } from '../temporal/resolve-binary';
+import { workflowsPath } from '../worker/create-worker';
 import { adminUrl, dropTestDatabases, runPrefix } from './support/postgres';
 
 declare module 'vitest' {

@@ -18,7 +18,10 @@ function alive(pid: number): boolean {
 /** pids whose command line contains `pattern` (pgrep exits 1 when there are none). */
 function pgrep(pattern: string): number[] {
   try {
-    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
