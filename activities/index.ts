@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger';
 import { createCharge } from './charge';
 import { createCycleStore } from './cycle-store';
 import type { GatewayRegistry } from './gateway/registry';
+import { createManualRetryStore } from './manual-retry-store';
 import { createPostWebhook, type WebhookOptions } from './webhook';
 
 export interface ActivityDeps {
@@ -16,6 +17,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCycleStore(deps.db, { lifecycleWebhooks: Boolean(deps.webhooks?.lifecycleUrl) }),
+    ...createManualRetryStore(deps.db),
     charge: createCharge(deps.gateways),
     postWebhook: createPostWebhook(deps.webhooks ?? {}),
   };

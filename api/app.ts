@@ -5,15 +5,18 @@ import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import type { CycleClient } from '../client/cycles';
+import type { ManualRetryClient } from '../client/manual-retries';
 import type { Db } from '../db/client';
 import type { Logger } from '../log/logger';
-import { basicAuth } from './auth';
+import { apiKeyAuth, basicAuth } from './auth';
 import type { AppEnv } from './context';
 import { ApiError, errorJson, zodErrorItems } from './errors';
 import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter';
 import type { Readiness } from './readiness';
+import { registerBillingCycleRoutes } from './routes/billing-cycles';
 import { registerConfigRoutes } from './routes/config';
 import { registerHealthRoutes } from './routes/health';
+import { registerMetricRoutes } from './routes/metrics';
 import { registerPaymentRoutes } from './routes/payments';
 
 export interface AppDeps {
@@ -24,6 +27,8 @@ export interface AppDeps {
   version?: string;
   /** Temporal behind the CPR payment routes; without it they are not served. */
   cycles?: CycleClient;
+  /** Temporal behind the SmartPay-style /subscriptions routes (manual retries); without it they are not served. */
+  manualRetries?: ManualRetryClient;
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -95,7 +100,12 @@ export function createApp(deps: AppDeps) {
   registerHealthRoutes(app, deps.readiness);
   app.use('/api/*', basicAuth({ db: deps.db, limiter }));
   registerConfigRoutes(app, { db: deps.db });
+  registerMetricRoutes(app, { db: deps.db });
   if (deps.cycles) registerPaymentRoutes(app, { db: deps.db, cycles: deps.cycles });
+  if (deps.manualRetries) {
+    app.use('/subscriptions/*', apiKeyAuth({ db: deps.db, limiter }));
+    registerBillingCycleRoutes(app, { db: deps.db, manualRetries: deps.manualRetries });
+  }
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

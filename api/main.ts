@@ -1,15 +1,14 @@
 // `npm run api`: the API alone, for production (several replicas behind a load balancer). It needs
 // DATABASE_URL and TEMPORAL_ADDRESS; workers run separately (`npm run worker`).
 import { serve } from '@hono/node-server';
-import { createCycleClient } from '../client/cycles';
 import { loadEnvOrExit } from '../config/env';
 import { installPostgresWriteGuard } from '../db/postgres-write-guard';
 import { createLogger } from '../log/logger';
+import { appFromEnv } from '../runtime/app';
 import { bootstrapStore, checkStore } from '../runtime/bootstrap';
 import { openDatabase } from '../runtime/database';
 import { onShutdown } from '../runtime/shutdown';
 import { checkTemporal, connectClient } from '../temporal/connection';
-import { createApp } from './app';
 import { createReadiness } from './readiness';
 
 const env = loadEnvOrExit();
@@ -26,12 +25,7 @@ const client = await connectClient({ address: env.TEMPORAL_ADDRESS, namespace: e
 const readiness = createReadiness();
 readiness.register('database', () => checkStore(database.db));
 readiness.register('temporal', () => checkTemporal(client));
-const app = createApp({
-  db: database.db,
-  logger,
-  readiness,
-  cycles: createCycleClient({ client, taskQueue: env.TEMPORAL_TASK_QUEUE }),
-});
+const app = appFromEnv(env, { db: database.db, logger, readiness, client });
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) =>
   logger.info({ url: `http://${env.HOST}:${info.port}` }, 'api listening'),
 );

@@ -58,8 +58,18 @@ export async function saveConfig<T>(
       .onConflictDoNothing()
       .returning();
     if (!row) throw new VersionConflictError(current + 1);
+    await followTimeZone(tx, document);
     return toStored<T>(row);
   });
+}
+
+/**
+ * The metrics' month rollups (migration 0004) are kept in the configured time zone; re-keying them when
+ * it changes, at save time, keeps that one-off cost off the next metrics request.
+ */
+async function followTimeZone(db: Db, document: unknown): Promise<void> {
+  const zone = (document as { settings?: { time_zone?: unknown } } | null)?.settings?.time_zone;
+  if (typeof zone === 'string') await db.execute(sql`select metric_use_time_zone(${zone}::text)`);
 }
 
 /** First start: store the shipped default as version 1. Several processes may race; one wins. */

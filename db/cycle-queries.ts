@@ -20,8 +20,8 @@ function scopeFilter(scope: CycleScope): SQL | undefined {
 const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 
-type AttemptRow = typeof attempts.$inferSelect;
-type CycleRow = typeof cycles.$inferSelect;
+export type AttemptRow = typeof attempts.$inferSelect;
+export type CycleRow = typeof cycles.$inferSelect;
 
 export function attemptRecordOf(row: AttemptRow): AttemptRecord {
   return {
@@ -74,23 +74,28 @@ export async function cycleHistory(db: Db, scope: CycleScope): Promise<CycleView
     .where(scopeFilter(scope))
     .orderBy(asc(cycles.startedAt), asc(cycles.id));
   if (found.length === 0) return [];
-  const attemptRows = await db
+  const byCycle = await attemptsByCycle(
+    db,
+    found.map((c) => c.id),
+  );
+  return found.map((c) => cycleViewOf(c, byCycle.get(c.id) ?? []));
+}
+
+/** The attempts of these cycles in one query, grouped by cycle, in attempt order. */
+export async function attemptsByCycle(db: Db, cycleIds: number[]): Promise<Map<number, AttemptRow[]>> {
+  const byCycle = new Map<number, AttemptRow[]>();
+  if (cycleIds.length === 0) return byCycle;
+  const rows = await db
     .select()
     .from(attempts)
-    .where(
-      inArray(
-        attempts.cycleId,
-        found.map((c) => c.id),
-      ),
-    )
+    .where(inArray(attempts.cycleId, cycleIds))
     .orderBy(asc(attempts.cycleId), asc(attempts.attemptNumber));
-  const byCycle = new Map<number, AttemptRow[]>();
-  for (const a of attemptRows) {
+  for (const a of rows) {
     const list = byCycle.get(a.cycleId);
     if (list) list.push(a);
     else byCycle.set(a.cycleId, [a]);
   }
-  return found.map((c) => cycleViewOf(c, byCycle.get(c.id) ?? []));
+  return byCycle;
 }
 
 export interface ActiveCycleRef {

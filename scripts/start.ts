@@ -4,13 +4,12 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Runtime } from '@temporalio/worker';
-import { createApp } from '../api/app';
 import { createReadiness } from '../api/readiness';
-import { createCycleClient } from '../client/cycles';
 import { loadEnvOrExit } from '../config/env';
 import { installPostgresWriteGuard } from '../db/postgres-write-guard';
 import { createLogger } from '../log/logger';
 import { activitiesFromEnv } from '../runtime/activities';
+import { appFromEnv } from '../runtime/app';
 import { bootstrapStore, checkStore } from '../runtime/bootstrap';
 import { openDatabase } from '../runtime/database';
 import { onShutdown } from '../runtime/shutdown';
@@ -92,12 +91,7 @@ async function main() {
     const res = await fetch(`${simUrl}/healthz`);
     if (!res.ok) throw new Error(`simulator answered ${res.status}`);
   });
-  const app = createApp({
-    db: database.db,
-    logger,
-    readiness,
-    cycles: createCycleClient({ client, taskQueue: env.TEMPORAL_TASK_QUEUE }),
-  });
+  const app = appFromEnv(env, { db: database.db, logger, readiness, client });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST });
   await new Promise<void>((r) => server.once('listening', () => r()));
 

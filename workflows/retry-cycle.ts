@@ -1,12 +1,9 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
-  log,
   ParentClosePolicy,
-  proxyActivities,
   setHandler,
   startChild,
   upsertMemo,
@@ -14,8 +11,6 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { ChargeResult } from '../activities/gateway/port';
 import { isZeroOrLess, subtract, toUnits } from '../money/decimal';
 import {
   type CustomerGroup,
@@ -26,6 +21,7 @@ import {
   type RetryConfig,
 } from '../policy';
 import { formatLocal } from '../policy/time';
+import { chargeOnce, store } from './charge';
 import type { AttemptRecord, CycleDetails, CycleStatus, FinalStatus, SubmitResult } from './cycle-types';
 import { isFinal } from './cycle-types';
 import { deliverWebhook, type WebhookEvent } from './deliver-webhook';
@@ -54,21 +50,6 @@ import { toZuoraCycle } from './zuora-view';
 // time is the workflow's clock, and every side effect (database, gateway, webhooks) is an activity, so
 // a crash at any point resumes exactly where the history says, with the same idempotency keys.
 
-const store = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  // Recording must eventually succeed (the rows are upserts), so there is no attempt limit.
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
-});
-
-const gateway = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  // A dead worker is noticed in seconds, not when the charge's timeout runs out.
-  heartbeatTimeout: '5s',
-  // Unlimited: a charge whose outcome is unknown is retried with the same key until the gateway
-  // answers, because giving up and moving on to a new attempt (a new key) could charge twice.
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
-
 /** State carried across continue-as-new. */
 export interface CarriedState {
   config_version: number;
@@ -94,6 +75,8 @@ export interface RetryCycleInput {
   /** The failed payment that opened the cycle. */
   payment: FailedPayment;
   carried?: CarriedState;
+  /** Further failed payments for the same document, queued behind the first (from a previous run). */
+  pending?: FailedPayment[];
 }
 
 /** Continue-as-new well before Temporal's warnings (10K events), keeping replays short. */
@@ -130,7 +113,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
   let removeRequested = false;
   /** Bumped by every message, so the main loop re-evaluates after each one. */
   let changes = 0;
-  const queue: FailedPayment[] = carried ? [] : [first];
+  const queue: FailedPayment[] = carried ? [] : [first, ...(input.pending ?? [])];
   /** External payments whose attempt is stored: the submit Update answers only after that. */
   const persisted = new Set<string>(carried ? [...paymentIds] : []);
   /** State changes made by messages, recorded by the main loop (handlers cannot call activities safely). */
@@ -231,9 +214,11 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
   );
   setHandler(failedPaymentSubmitted, (payment) => {
     const parsed = failedPaymentSchema.safeParse(payment);
-    if (!parsed.success || isFinal(status)) return;
+    if (!parsed.success) return;
     const target = documentOf(parsed.data);
-    if (target.type === doc.type && target.id === doc.id) accept(parsed.data);
+    if (target.type !== doc.type || target.id !== doc.id) return;
+    // Even a cycle that is ending takes it: whatever is still queued when it ends opens the next cycle.
+    accept(parsed.data);
   });
 
   setHandler(executeNow, () => {
@@ -362,6 +347,11 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     await emit('cycle.completed', { status: final, reason });
     // Let in-flight Update handlers answer before the run closes.
     await condition(allHandlersFinished);
+    // Failed payments that arrived as the cycle ended (signal-with-start has no answer to refuse them
+    // with) are not dropped: they open the document's next cycle, in this workflow id's next run.
+    const leftover = queue.filter((p) => !paymentIds.has(p.payment_id));
+    const [next, ...pending] = leftover;
+    if (next) await continueAsNew<typeof RetryCycle>({ payment: next, ...(pending.length ? { pending } : {}) });
     return details();
   };
 
@@ -535,31 +525,17 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     const n = attempts.length + 1;
     const key = `cycle-${ids.cycle_id}-attempt-${n}`;
     const amount = outstanding;
-    let result: ChargeResult;
-    let failedHard = false;
-    try {
-      result = await gateway.charge({
+    const { result, failedHard } = await chargeOnce(
+      {
         gateway_id: first.gateway_id,
         payment_method_id: paymentMethodId,
         amount,
         currency: first.currency,
         idempotency_key: key,
         metadata: { cycle_id: String(ids.cycle_id), document: `${doc.type}:${doc.id}`, attempt: String(n) },
-      });
-    } catch (err) {
-      // Only non-retryable failures get here: the gateway refused the request itself.
-      if (!(err instanceof ActivityFailure)) throw err;
-      const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
-      log.error('charge rejected by the gateway', { key, error: cause?.message ?? err.message });
-      result = {
-        status: 'error',
-        code: cause?.type ?? 'gateway_error',
-        message: cause?.message ?? err.message,
-        gateway_payment_id: null,
-        amount_collected: '0',
-      };
-      failedHard = true;
-    }
+      },
+      `charge attempt ${n}: ${amount} ${first.currency}`,
+    );
     const approved = result.status === 'approved';
     const attempt: AttemptRecord = {
       attempt_number: n,

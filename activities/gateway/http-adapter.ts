@@ -31,6 +31,7 @@ import { z } from 'zod';
 import type { ChargeResult, GatewayAdapter } from './port';
 import {
   BaseUrl,
+  chargeBody,
   chargeWithRecovery,
   DECIMAL_RE,
   lookupFlow,
@@ -106,13 +107,7 @@ export function createHttpAdapter(config: HttpAdapterConfig): GatewayAdapter {
             {
               method: 'POST',
               headers: { ...auth, 'idempotency-key': key },
-              body: {
-                payment_method_id: req.payment_method_id,
-                amount: req.amount,
-                currency: req.currency,
-                idempotency_key: key,
-                ...(req.metadata ? { metadata: req.metadata } : {}),
-              },
+              body: chargeBody(req),
             },
             timeoutMs,
             opts,

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { ChargeResult, GatewayAdapter } from './port';
 import {
   BaseUrl,
+  chargeBody,
   chargeWithRecovery,
   DECIMAL_RE,
   lookupFlow,
@@ -77,13 +78,7 @@ export function createSimAdapter(config: SimAdapterConfig): GatewayAdapter {
             {
               method: 'POST',
               headers: { 'idempotency-key': key },
-              body: {
-                payment_method_id: req.payment_method_id,
-                amount: req.amount,
-                currency: req.currency,
-                idempotency_key: key,
-                ...(req.metadata ? { metadata: req.metadata } : {}),
-              },
+              body: chargeBody(req),
             },
             timeoutMs,
             opts,

@@ -1,6 +1,7 @@
 /** JSON-over-HTTP plumbing shared by the gateway adapters (global fetch + AbortSignal.timeout). */
 import { z } from 'zod';
 import {
+  type ChargeRequest,
   type ChargeResult,
   type ChargeStatus,
   GATEWAY_ERROR_CODES,
@@ -91,6 +92,17 @@ export function errorInfo(body: unknown, status: number): { code: string; messag
  * The charge flow shared by the adapters: send, map a definitive answer to a result, and on an unknown outcome
  * look the key up FIRST; only when nothing is recorded throw GatewayUnavailableError (retry with the same key).
  */
+/** The JSON both adapters send: the charge, with its idempotency key in the body as well as the header. */
+export function chargeBody(req: ChargeRequest) {
+  return {
+    payment_method_id: req.payment_method_id,
+    amount: req.amount,
+    currency: req.currency,
+    idempotency_key: req.idempotency_key,
+    ...(req.metadata ? { metadata: req.metadata } : {}),
+  };
+}
+
 export async function chargeWithRecovery(args: {
   gatewayId: string;
   idempotencyKey: string;

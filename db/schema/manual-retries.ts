@@ -58,9 +58,7 @@ export const manualRetries = pgTable(
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('manual_retries_one_pending_per_cycle')
-      .on(t.cycleId)
-      .where(sql`${t.status} = 'pending'`),
+    uniqueIndex('manual_retries_one_pending_per_cycle').on(t.cycleId).where(sql`${t.status} = 'pending'`),
     unique('manual_retries_cycle_attempt_unique').on(t.cycleId, t.attemptNumber),
     unique('manual_retries_cycle_request_key_unique').on(t.cycleId, t.requestKey),
     index('manual_retries_cycle_idx').on(t.cycleId, t.createdAt),

@@ -19,10 +19,10 @@ import {
 import type { CycleClient } from '../../client/cycles';
 import { testApp } from '../support/api';
 
-// Zuora's published examples (seeds 002-004, reference §3.2-3.4), copied into fixtures, must validate
+// Zuora's published examples (seeds 002-004, reference §3.2-3.4), kept in api/examples, must validate
 // against our strict response schemas, and the OpenAPI document must show them.
 
-const dir = join(import.meta.dirname, '../fixtures/zuora-examples');
+const dir = join(import.meta.dirname, '../../api/examples');
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));
 
 const cases: [string, z.ZodType][] = [

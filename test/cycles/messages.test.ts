@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attempts } from '../../db/schema';
+import { attempts, cycles } from '../../db/schema';
 import type { CycleDetails } from '../../workflows/cycle-types';
 import { type DocumentRef, documentOf } from '../../workflows/failed-payment';
 import {
@@ -107,6 +107,31 @@ describe('RetryCycle messages', () => {
     expect(await result(doc)).toMatchObject({ status: 'collected', payment_method_id: newMethod });
     expect(await ledger(h.simUrl, payment.payment_method_id)).toEqual([]);
     expect(await ledger(h.simUrl, newMethod)).toHaveLength(1);
+  });
+
+  it('a failed payment signalled as the cycle ends is not lost: it opens the next cycle', async () => {
+    const payment = slow('sim.approve');
+    const first = await h.cycles.submit(payment);
+    const doc = documentOf(payment);
+    const late = { ...payment, payment_id: `${payment.payment_id}-late` };
+    // Both may land in the same workflow task or one after the other; either way nothing is dropped.
+    await Promise.all([h.cycles.remove(doc), h.cycles.submitAsync(late)]);
+    const next = await eventually(async () => {
+      const d = await h.cycles.details(doc);
+      const s = await h.cycles.state(doc);
+      if (d && d.cycle_id !== first.cycle_id && s?.attempts.length) return d;
+      // The late payment may also have joined the first cycle before the removal was processed.
+      if (d?.cycle_id === first.cycle_id && s?.attempts.some((a) => a.zuora_payment_id === late.payment_id))
+        return d;
+      return undefined;
+    });
+    const state = await h.cycles.state(doc);
+    if (next.cycle_id !== first.cycle_id) {
+      expect(state?.attempts.map((a) => a.zuora_payment_id)).toEqual([late.payment_id]);
+      const [old] = await h.db.db.select().from(cycles).where(eq(cycles.id, first.cycle_id));
+      expect(old?.status).toBe('removed');
+    }
+    await h.cycles.remove(doc);
   });
 
   it('continues as new before the history grows large, carrying its state', async () => {

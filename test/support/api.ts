@@ -3,6 +3,7 @@ import { createApp } from '../../api/app';
 import { createFailedAuthLimiter } from '../../api/failed-auth-limiter';
 import { createReadiness } from '../../api/readiness';
 import type { CycleClient } from '../../client/cycles';
+import type { ManualRetryClient } from '../../client/manual-retries';
 import type { DbHandle } from '../../db/client';
 import { bootstrapStore } from '../../runtime/bootstrap';
 import { type DbKind, openTestDb } from './databases';
@@ -21,7 +22,12 @@ export function basic(user = TEST_USER, token = TEST_TOKEN): Record<string, stri
  */
 export async function testApp(
   kind: DbKind = 'pglite',
-  opts: { failedAuthMax?: number; db?: DbHandle; cycles?: CycleClient } = {},
+  opts: {
+    failedAuthMax?: number;
+    db?: DbHandle;
+    cycles?: CycleClient;
+    manualRetries?: ManualRetryClient;
+  } = {},
 ) {
   const handle = opts.db ?? (await openTestDb(kind));
   await bootstrapStore(handle.db, { CPR_BOOTSTRAP_USER: TEST_USER, CPR_BOOTSTRAP_TOKEN: TEST_TOKEN });
@@ -31,6 +37,7 @@ export async function testApp(
     readiness: createReadiness(),
     limiter: createFailedAuthLimiter({ max: opts.failedAuthMax ?? 1000, windowMs: 60_000 }),
     ...(opts.cycles ? { cycles: opts.cycles } : {}),
+    ...(opts.manualRetries ? { manualRetries: opts.manualRetries } : {}),
   });
   const json = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {

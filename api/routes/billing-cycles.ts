@@ -1,0 +1,281 @@
+import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
+import { DEFAULT_MANUAL_RETRY_WAIT_MS, type ManualRetryClient } from '../../client/manual-retries';
+import {
+  type AttemptRow,
+  type BillingCycleRecord,
+  billingCycleStatus,
+  type CycleRow,
+  createManualRetry,
+  findBillingCycle,
+  findManualRetry,
+  listBillingCycles,
+  type ManualRetryRow,
+  manualRetryById,
+  NO_SUBSCRIPTION,
+} from '../../db/billing-cycle-queries';
+import type { Db } from '../../db/client';
+import type { AppEnv } from '../context';
+import { ApiError, errorSchema } from '../errors';
+import {
+  type BillingCycleView,
+  billingCyclePageSchema,
+  billingCycleParams,
+  billingCycleSchema,
+  type ManualRetryView,
+  manualRetryHeaders,
+  manualRetryParams,
+  manualRetryRequestSchema,
+  manualRetrySchema,
+  NO_SUBSCRIPTION_DESCRIPTION,
+  pageQuery,
+  subscriptionParams,
+} from '../schemas/smartpay';
+import { viaTemporal } from '../temporal-errors';
+
+// SmartPay-style billing cycles and manual retries (reference §8) under /subscriptions, with
+// `x-api-key` auth. A billing cycle is one of our retry cycles; a manual retry charges a cycle that
+// ended without collecting once more, as a short ManualRetry workflow through the same `charge`
+// activity, and appends its attempt to the cycle's history.
+
+export interface BillingCycleRouteDeps {
+  db: Db;
+  manualRetries: ManualRetryClient;
+}
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const e400 = json(errorSchema, 'Invalid request; `errors` lists every problem with its path');
+const e401 = json(errorSchema, 'Missing or invalid `x-api-key`');
+const e404 = json(errorSchema, 'No such billing cycle (or retry) in this subscription');
+const security = [{ apiKey: [] }];
+const tags = ['Billing cycles and manual retries'];
+const BASE = '/subscriptions/{subscriptionId}/billing-cycles';
+
+export const createManualRetryRoute = createRoute({
+  method: 'post',
+  path: `${BASE}/{billingCycleId}/manual-retries`,
+  operationId: 'createManualRetry',
+  tags,
+  summary: 'Create a manual retry of a billing cycle',
+  description: [
+    'Charges a billing cycle once more, by hand. Allowed only when the cycle has ended without collecting: status `Failed` (stopped by a rule, attempts exhausted, expired or removed) or `Error`. A `Retrying` or `Captured` cycle answers 409, as does a cycle with a manual retry still pending (one at a time: two concurrent requests charge once). After a manual retry that failed, another is allowed.',
+    'The charge uses the cycle\'s outstanding balance, payment method and gateway, with the idempotency key `cycle-<id>-attempt-<n>` of the next attempt; the attempt is added to the cycle\'s transactions with `source: "MANUAL"`. If it collects, the cycle becomes `Captured`.',
+    `The answer (201) comes once the charge has answered, up to ${DEFAULT_MANUAL_RETRY_WAIT_MS / 1000} s; after that it answers with \`status: "Pending"\` and the GET of the retry shows the outcome.`,
+    'Checks, in order: `x-api-key` (401), `Content-Type: application/json` and `Accept-Language: en-US` (400), the body (400), the billing cycle (404), its state (409).',
+    NO_SUBSCRIPTION_DESCRIPTION,
+  ].join('\n\n'),
+  security,
+  request: {
+    params: billingCycleParams,
+    headers: manualRetryHeaders,
+    body: { required: true, content: { 'application/json': { schema: manualRetryRequestSchema } } },
+  },
+  responses: {
+    201: json(manualRetrySchema, 'Manual retry created (with its outcome unless still Pending)'),
+    200: json(manualRetrySchema, 'The retry an earlier request with the same Idempotency-Key created'),
+    400: e400,
+    401: e401,
+    404: e404,
+    409: json(
+      errorSchema,
+      'The billing cycle is Retrying or Captured, a manual retry of it is pending, or the Idempotency-Key was used with another reason',
+    ),
+    503: json(errorSchema, 'The workflow service (Temporal) is unreachable; send the same request again'),
+  },
+});
+
+export const getManualRetryRoute = createRoute({
+  method: 'get',
+  path: `${BASE}/{billingCycleId}/manual-retries/{retryId}`,
+  operationId: 'getManualRetry',
+  tags,
+  summary: 'Get a manual retry',
+  description: `The retry as created, with its outcome. ${NO_SUBSCRIPTION_DESCRIPTION}`,
+  security,
+  request: { params: manualRetryParams },
+  responses: { 200: json(manualRetrySchema, 'The manual retry'), 400: e400, 401: e401, 404: e404 },
+});
+
+export const getBillingCycleRoute = createRoute({
+  method: 'get',
+  path: `${BASE}/{billingCycleId}`,
+  operationId: 'getBillingCycle',
+  tags,
+  summary: 'Get a billing cycle',
+  description: `A retry cycle with every transaction (attempt), manual retries included. ${NO_SUBSCRIPTION_DESCRIPTION}`,
+  security,
+  request: { params: billingCycleParams },
+  responses: { 200: json(billingCycleSchema, 'The billing cycle'), 400: e400, 401: e401, 404: e404 },
+});
+
+export const listBillingCyclesRoute = createRoute({
+  method: 'get',
+  path: BASE,
+  operationId: 'listBillingCycles',
+  tags,
+  summary: "List a subscription's billing cycles",
+  description: `Oldest first, paginated: pages start at 1; \`pageSize\` defaults to 20, at most 100. A page past the last answers an empty \`data\`. A subscription with no billing cycle answers 404 (\`none\` always exists). ${NO_SUBSCRIPTION_DESCRIPTION}`,
+  security,
+  request: { params: subscriptionParams, query: pageQuery },
+  responses: { 200: json(billingCyclePageSchema, 'One page'), 400: e400, 401: e401, 404: e404 },
+});
+
+const iso = (d: Date) => d.toISOString();
+const num = (decimal: string) => Number(decimal);
+
+const RETRY_STATUS = {
+  pending: 'Pending',
+  succeeded: 'Captured',
+  declined: 'Failed',
+  error: 'Error',
+} as const;
+
+export function manualRetryView(retry: ManualRetryRow, cycle: CycleRow): ManualRetryView {
+  return {
+    id: retry.retryId,
+    createdAt: iso(retry.createdAt),
+    updatedAt: iso(retry.updatedAt),
+    transactionId: retry.transactionId,
+    reason: retry.reason,
+    extraInfo: null,
+    customReferences: null,
+    criteria: null,
+    targetMerchantAccountReference: null,
+    billingCycleId: cycle.billingCycleId,
+    status: RETRY_STATUS[retry.status],
+    attemptNumber: retry.attemptNumber,
+    amount: num(retry.amount),
+    amountCollected: retry.amountCollected === null ? null : num(retry.amountCollected),
+    currency: retry.currency,
+    executedAt: retry.executedAt ? iso(retry.executedAt) : null,
+    gatewayCode: retry.gatewayCode,
+    gatewayMessage: retry.gatewayResponse,
+  };
+}
+
+function paidAt(cycle: CycleRow, attempts: AttemptRow[]): string | null {
+  if (billingCycleStatus(cycle.status) !== 'Captured') return null;
+  const paid = attempts.filter((a) => a.success).at(-1);
+  if (paid) return iso(paid.timeOfExecution);
+  return cycle.endedAt ? iso(cycle.endedAt) : iso(cycle.updatedAt);
+}
+
+export function billingCycleView({ cycle, attempts }: BillingCycleRecord): BillingCycleView {
+  return {
+    id: cycle.billingCycleId,
+    createdAt: iso(cycle.startedAt),
+    updatedAt: iso(cycle.updatedAt),
+    paidAt: paidAt(cycle, attempts),
+    billingDate: cycle.dueDate ?? iso(cycle.startedAt).slice(0, 10),
+    billingPeriodStart: null,
+    billingPeriodEnd: null,
+    status: billingCycleStatus(cycle.status),
+    amount: num(cycle.amount),
+    currency: cycle.currency,
+    shortCardNumber: null,
+    billingAgreementName: null,
+    billingAgreementId: null,
+    subscriptionId: cycle.subscriptionId,
+    accountId: cycle.accountId,
+    documentType: cycle.documentType,
+    documentId: cycle.documentId,
+    paymentMethodId: cycle.paymentMethodId,
+    outstanding: num(cycle.outstanding),
+    amountCollected: num(cycle.amountCollected),
+    cycleStatus: cycle.status,
+    endReason: cycle.endReason,
+    transactions: attempts.map((a) => ({
+      id: a.transactionId,
+      attemptNumber: a.attemptNumber,
+      executedAt: iso(a.timeOfExecution),
+      amount: num(a.amount),
+      amountCollected: num(a.amountCollected),
+      currency: a.currency,
+      success: a.success,
+      gatewayCode: a.gatewayCode,
+      gatewayMessage: a.gatewayResponse,
+      source: a.source,
+      cprGenerated: a.cprGenerated,
+    })),
+  };
+}
+
+const notFound = (subscriptionId: string, billingCycleId: string) =>
+  new ApiError(404, `No billing cycle ${billingCycleId} in subscription ${subscriptionId}`);
+
+export function registerBillingCycleRoutes(app: OpenAPIHono<AppEnv>, deps: BillingCycleRouteDeps) {
+  const { db, manualRetries } = deps;
+
+  app.openapi(createManualRetryRoute, async (c) => {
+    const { subscriptionId, billingCycleId } = c.req.valid('param');
+    const headers = c.req.valid('header');
+    const { reason } = c.req.valid('json');
+    const created = await createManualRetry(db, {
+      subscriptionId,
+      billingCycleId,
+      reason,
+      requestedBy: c.get('user'),
+      requestKey: headers['idempotency-key'],
+    });
+    switch (created.kind) {
+      case 'not_found':
+        throw notFound(subscriptionId, billingCycleId);
+      case 'key_reused':
+        throw new ApiError(
+          409,
+          `Idempotency-Key ${headers['idempotency-key']} was already used on this billing cycle, for ${created.retry.retryId} with another reason`,
+        );
+      case 'conflict':
+        if (created.pending) {
+          // A retry whose start was lost (crash, Temporal down) is started now; its key makes it safe.
+          const pending = created.pending;
+          await manualRetries.ensureStarted(pending, created.cycle).catch((err: unknown) => {
+            c.get('log').warn({ err, retry: pending.retryId }, 'could not resume a pending manual retry');
+          });
+        }
+        throw new ApiError(409, created.message);
+    }
+    let retry = created.retry;
+    if (retry.status === 'pending') {
+      const { cycle } = created;
+      await viaTemporal(() => manualRetries.ensureStarted(retry, cycle));
+      await manualRetries.outcome(retry.workflowId);
+      retry = (await manualRetryById(db, retry.retryId)) ?? retry;
+    }
+    return c.json(manualRetryView(retry, created.cycle), created.kind === 'created' ? 201 : 200);
+  });
+
+  app.openapi(getManualRetryRoute, async (c) => {
+    const { subscriptionId, billingCycleId, retryId } = c.req.valid('param');
+    const found = await findManualRetry(db, subscriptionId, billingCycleId, retryId);
+    if (!found) {
+      throw new ApiError(
+        404,
+        `No manual retry ${retryId} of billing cycle ${billingCycleId} in subscription ${subscriptionId}`,
+      );
+    }
+    return c.json(manualRetryView(found.retry, found.cycle), 200);
+  });
+
+  app.openapi(getBillingCycleRoute, async (c) => {
+    const { subscriptionId, billingCycleId } = c.req.valid('param');
+    const found = await findBillingCycle(db, subscriptionId, billingCycleId);
+    if (!found) throw notFound(subscriptionId, billingCycleId);
+    return c.json(billingCycleView(found), 200);
+  });
+
+  app.openapi(listBillingCyclesRoute, async (c) => {
+    const { subscriptionId } = c.req.valid('param');
+    const { page, pageSize } = c.req.valid('query');
+    const { count, items } = await listBillingCycles(db, subscriptionId, { page, pageSize });
+    if (count === 0 && subscriptionId !== NO_SUBSCRIPTION) {
+      throw new ApiError(404, `No billing cycles for subscription ${subscriptionId}`);
+    }
+    return c.json(
+      { page, pageSize, count, totalPages: Math.ceil(count / pageSize), data: items.map(billingCycleView) },
+      200,
+    );
+  });
+}

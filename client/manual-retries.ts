@@ -1,0 +1,73 @@
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { CycleRow, ManualRetryRow } from '../db/billing-cycle-queries';
+import {
+  MANUAL_RETRY_WORKFLOW,
+  type ManualRetryInput,
+  type ManualRetryOutcome,
+} from '../workflows/manual-retry';
+
+// Starts and awaits the short ManualRetry workflow. The retry row in Postgres is the source of truth:
+// it fixes the workflow id and the charge key, so starting again is always safe.
+
+/** How long the API waits for a retry's charge to answer before answering it as Pending. */
+export const DEFAULT_MANUAL_RETRY_WAIT_MS = 30_000;
+
+export interface ManualRetryClientOptions {
+  client: Client;
+  taskQueue: string;
+  /** Default {@link DEFAULT_MANUAL_RETRY_WAIT_MS}. */
+  waitMs?: number;
+}
+
+export type ManualRetryClient = ReturnType<typeof createManualRetryClient>;
+
+export function manualRetryInputOf(retry: ManualRetryRow, cycle: CycleRow): ManualRetryInput {
+  return {
+    retry_id: retry.retryId,
+    cycle_id: cycle.id,
+    attempt_number: retry.attemptNumber,
+    idempotency_key: retry.chargeKey,
+    gateway_id: retry.gatewayId,
+    payment_method_id: retry.paymentMethodId,
+    amount: retry.amount,
+    currency: retry.currency,
+    document: `${cycle.documentType}:${cycle.documentId}`,
+  };
+}
+
+export function createManualRetryClient({ client, taskQueue, waitMs }: ManualRetryClientOptions) {
+  const wait = waitMs ?? DEFAULT_MANUAL_RETRY_WAIT_MS;
+  return {
+    /**
+     * Starts the retry's workflow unless a run is open or has completed. A run that failed or was
+     * terminated before recording is started again: same key, so the gateway cannot charge twice.
+     */
+    async ensureStarted(retry: ManualRetryRow, cycle: CycleRow): Promise<void> {
+      try {
+        await client.workflow.start(MANUAL_RETRY_WORKFLOW, {
+          workflowId: retry.workflowId,
+          taskQueue,
+          args: [manualRetryInputOf(retry, cycle)],
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          memo: { cycle_id: cycle.id, retry_id: retry.retryId },
+          staticSummary: `Manual retry ${retry.retryId} of ${cycle.billingCycleId}: ${retry.amount} ${retry.currency}`,
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    },
+
+    /** The outcome once the run has recorded it, or undefined when it takes longer than the wait. */
+    async outcome(workflowId: string, ms = wait): Promise<ManualRetryOutcome | undefined> {
+      if (ms <= 0) return undefined;
+      try {
+        return await client.withAbortSignal(AbortSignal.timeout(ms), () =>
+          client.workflow.getHandle(workflowId).result(),
+        );
+      } catch {
+        // Timed out, or the run failed: the retry row says where it stands either way.
+        return undefined;
+      }
+    },
+  };
+}

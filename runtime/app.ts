@@ -1,0 +1,20 @@
+import type { Client } from '@temporalio/client';
+import { createApp } from '../api/app';
+import type { Readiness } from '../api/readiness';
+import { createCycleClient } from '../client/cycles';
+import { createManualRetryClient } from '../client/manual-retries';
+import type { Env } from '../config/env';
+import type { Db } from '../db/client';
+import type { Logger } from '../log/logger';
+
+/** The API with every route, wired to Temporal on the configured task queue. */
+export function appFromEnv(env: Env, deps: { db: Db; logger: Logger; readiness: Readiness; client: Client }) {
+  const target = { client: deps.client, taskQueue: env.TEMPORAL_TASK_QUEUE };
+  return createApp({
+    db: deps.db,
+    logger: deps.logger,
+    readiness: deps.readiness,
+    cycles: createCycleClient(target),
+    manualRetries: createManualRetryClient(target),
+  });
+}

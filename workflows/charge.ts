@@ -1,0 +1,52 @@
+import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ChargeRequest, ChargeResult } from '../activities/gateway/port';
+
+// How every workflow charges and records: RetryCycle's attempts and ManualRetry's one charge share
+// these options, so both keep the same no-double-charge rules.
+
+/** Database writes: upserts, so there is no attempt limit; they must land eventually. */
+export const store = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+const chargeOptions = {
+  startToCloseTimeout: '2m',
+  // A dead worker is noticed in seconds, not when the charge's timeout runs out.
+  heartbeatTimeout: '5s',
+  // Unlimited: a charge whose outcome is unknown is retried with the same key until the gateway
+  // answers, because giving up and moving on to a new attempt (a new key) could charge twice.
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+} as const;
+
+/**
+ * Charges once under `req.idempotency_key`. A request the gateway refuses outright (non-retryable) is
+ * returned as an `error` result with `failedHard`, so the caller records it instead of failing.
+ */
+export async function chargeOnce(
+  req: ChargeRequest,
+  summary: string,
+): Promise<{ result: ChargeResult; failedHard: boolean }> {
+  try {
+    const { charge } = proxyActivities<Activities>({ ...chargeOptions, summary });
+    return { result: await charge(req), failedHard: false };
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+    log.error('charge rejected by the gateway', {
+      key: req.idempotency_key,
+      error: cause?.message ?? err.message,
+    });
+    return {
+      result: {
+        status: 'error',
+        code: cause?.type ?? 'gateway_error',
+        message: cause?.message ?? err.message,
+        gateway_payment_id: null,
+        amount_collected: '0',
+      },
+      failedHard: true,
+    };
+  }
+}
