@@ -5,7 +5,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../temporal/dev-server';
 import { resolveTemporal } from '../temporal/resolve-binary';
-import { workflowsPath } from '../worker/create-worker';
+import { bundlerOptions, workflowsPath } from '../worker/create-worker';
 import { adminUrl, dropTestDatabases, runPrefix } from './support/postgres';
 
 declare module 'vitest' {
@@ -25,7 +25,7 @@ export default async function setup(project: TestProject) {
   // The workflow bundle is built once per run instead of once per worker (webpack takes seconds).
   const [server, bundle] = await Promise.all([
     startDevServer({ binary: source.path, startTimeoutMs: 90_000 }),
-    bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({ workflowsPath, ...bundlerOptions, logger: new DefaultLogger('WARN') }),
   ]);
   const bundleDir = mkdtempSync(join(tmpdir(), 'cpr-bundle-'));
   const bundlePath = join(bundleDir, 'workflow-bundle.js');

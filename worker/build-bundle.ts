@@ -3,10 +3,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowsPath } from './create-worker';
+import { bundlerOptions, workflowsPath } from './create-worker';
 
 const out = resolve(process.argv[2] ?? 'build/workflow-bundle.js');
-const { code } = await bundleWorkflowCode({ workflowsPath });
+const { code } = await bundleWorkflowCode({ workflowsPath, ...bundlerOptions });
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, code);
 process.stdout.write(`workflow bundle written to ${out} (${(code.length / 1024).toFixed(0)} KiB)\n`);

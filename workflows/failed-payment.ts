@@ -9,34 +9,39 @@ const decimal = z
   .regex(/^\d{1,15}(\.\d{1,4})?$/, 'a decimal string such as "100.00"')
   .refine((v) => /[1-9]/.test(v), 'must be greater than zero');
 
-export const failedPaymentSchema = z
-  .object({
-    payment_id: id,
-    account_id: id,
-    invoice_id: id.optional(),
-    debit_memo_id: id.optional(),
-    amount: decimal,
-    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"'),
-    payment_method_id: id,
-    gateway_id: id,
-    gateway_response_code: z.string().trim().min(1).max(200),
-    gateway_response_message: z.string().max(2000).optional(),
-    source: z.string().max(200).optional(),
-    failed_at: z.iso.datetime({ offset: true }).optional(),
-    account: z.record(z.string(), z.unknown()).optional(),
-    subscription_id: id.optional(),
-    due_date: z.iso.date().optional(),
-  })
-  .strict()
-  .superRefine((p, ctx) => {
-    if ((p.invoice_id === undefined) === (p.debit_memo_id === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['invoice_id'],
-        message: 'exactly one of invoice_id and debit_memo_id is required',
-      });
-    }
-  });
+/** The fields, kept apart so the API can build its OpenAPI-described schema from the same ones. */
+export const failedPaymentShape = {
+  payment_id: id,
+  account_id: id,
+  invoice_id: id.optional(),
+  debit_memo_id: id.optional(),
+  amount: decimal,
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"'),
+  payment_method_id: id,
+  gateway_id: id,
+  gateway_response_code: z.string().trim().min(1).max(200),
+  gateway_response_message: z.string().max(2000).optional(),
+  source: z.string().max(200).optional(),
+  failed_at: z.iso.datetime({ offset: true }).optional(),
+  account: z.record(z.string(), z.unknown()).optional(),
+  subscription_id: id.optional(),
+  due_date: z.iso.date().optional(),
+};
+
+export function requireOneDocument(
+  p: { invoice_id?: string | undefined; debit_memo_id?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if ((p.invoice_id === undefined) === (p.debit_memo_id === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['invoice_id'],
+      message: 'exactly one of invoice_id and debit_memo_id is required',
+    });
+  }
+}
+
+export const failedPaymentSchema = z.strictObject(failedPaymentShape).superRefine(requireOneDocument);
 
 export type FailedPayment = z.infer<typeof failedPaymentSchema>;
 

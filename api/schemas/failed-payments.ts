@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { failedPaymentSchema } from '../../workflows/failed-payment';
+import { failedPaymentShape, requireOneDocument } from '../../workflows/failed-payment';
 import { submitRequestExample } from './zuora-examples';
 
 // The failed payment as our API takes it: registered ahead (POST /api/v1/payments/failed_payments) or
@@ -20,13 +20,18 @@ export const failedPaymentExample = {
   account: { segment: 'smb', country: 'US' },
 };
 
-export const failedPaymentBodySchema = failedPaymentSchema.openapi('FailedPayment', {
-  description:
-    'A failed payment: its account, exactly one of invoice_id and debit_memo_id, amount, payment method and the gateway response. `account` holds the fields customer-group filters read.',
-  example: failedPaymentExample,
-});
+// Built here from the shared fields, with this module's (OpenAPI-extended) zod, so it does not matter
+// which module created the workflow's own schema first.
+export const failedPaymentBodySchema = z
+  .strictObject(failedPaymentShape)
+  .superRefine(requireOneDocument)
+  .openapi('FailedPayment', {
+    description:
+      'A failed payment: its account, exactly one of invoice_id and debit_memo_id, amount, payment method and the gateway response. `account` holds the fields customer-group filters read.',
+    example: failedPaymentExample,
+  });
 
-const { payment_id, ...details } = failedPaymentSchema.shape;
+const { payment_id, ...details } = failedPaymentShape;
 
 /** Zuora's body (`payment_id`), optionally with the payment's details as extension fields. */
 export const submitFailedPaymentRequestSchema = z

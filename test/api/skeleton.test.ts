@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, MAX_BODY_BYTES } from '../../api/app';
 import { createReadiness } from '../../api/readiness';
 import type { DbHandle } from '../../db/client';
+import { projectRoot } from '../../temporal/resolve-binary';
 import { openTestDb } from '../support/databases';
 
 describe('API skeleton', () => {
@@ -87,5 +89,25 @@ describe('API skeleton', () => {
     ]);
     const generated = await app.request('/healthz');
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('module load order', () => {
+  it('builds the route schemas even when the workflow schemas were created first', () => {
+    // Entry points import workflow modules (plain zod) and API modules (zod extended with .openapi())
+    // in whatever order; the API must not depend on which came first.
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        "await import('./workflows/failed-payment.ts'); await import('./client/cycles.ts'); await import('./api/routes/payment-routes.ts'); console.log('loaded');",
+      ],
+      { cwd: projectRoot, encoding: 'utf8' },
+    );
+    expect(r.stderr).not.toContain('is not a function');
+    expect(r.stdout).toContain('loaded');
   });
 });

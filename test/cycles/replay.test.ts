@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../worker/create-worker';
+import { bundlerOptions, workflowsPath } from '../../worker/create-worker';
 
 // Histories recorded from real runs of every message path (npm run histories:record). Replaying them
 // against today's workflow code proves running cycles survive a deploy: a non-deterministic change
@@ -35,7 +35,7 @@ describe('RetryCycle replays its recorded histories', () => {
     }));
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowsPath, bundlerOptions }, histories)) {
       replayed++;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
