@@ -351,7 +351,8 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     // with) are not dropped: they open the document's next cycle, in this workflow id's next run.
     const leftover = queue.filter((p) => !paymentIds.has(p.payment_id));
     const [next, ...pending] = leftover;
-    if (next) await continueAsNew<typeof RetryCycle>({ payment: next, ...(pending.length ? { pending } : {}) });
+    if (next)
+      await continueAsNew<typeof RetryCycle>({ payment: next, ...(pending.length ? { pending } : {}) });
     return details();
   };
 

@@ -2,7 +2,6 @@
 // retry configuration and a login, the simulated gateway, `worker/main.ts` and `api/main.ts` as child
 // processes (so their memory can be sampled), all on a real Temporal dev server.
 
-import { join } from 'node:path';
 import { createDb } from '../../db/client';
 import { ensureConfig } from '../../db/config-versions';
 import { migrateDb } from '../../db/migrate';
@@ -11,8 +10,7 @@ import { bootstrapStore } from '../../runtime/bootstrap';
 import { startSimulator } from '../../runtime/simulator';
 import { connectClient } from '../../temporal/connection';
 import { freePort } from '../../temporal/dev-server';
-import { projectRoot } from '../../temporal/resolve-binary';
-import { workflowsPath } from '../../worker/create-worker';
+import { bundlerOptions, workflowsPath } from '../../worker/create-worker';
 import {
   bundleWorkflows,
   createBenchDatabase,
@@ -28,17 +26,6 @@ import {
 export const BENCH_USER = 'bench@example.com';
 export const BENCH_TOKEN = 'bench-token-0123456789-abcdefghijklmnop';
 export const basicAuth = `Basic ${Buffer.from(`${BENCH_USER}:${BENCH_TOKEN}`).toString('base64')}`;
-
-/**
- * BENCH_PRELOAD: an experiment, not the product as shipped. `1` preloads zod, luxon and the policy
- * (pure modules every cycle imports) into the shared module cache; or a comma-separated list.
- */
-function preloadFromEnv(): string[] {
-  const raw = process.env.BENCH_PRELOAD;
-  if (!raw) return [];
-  if (raw === '1') return ['zod', 'luxon', join(projectRoot, 'policy', 'index.ts')];
-  return raw.split(',').map((m) => (m.startsWith('.') ? join(projectRoot, m) : m));
-}
 
 export interface System {
   temporalAddress: string;
@@ -84,7 +71,7 @@ export async function startSystem(opts: {
       defer('simulator', () => s.stop());
       return s;
     })(),
-    bundleWorkflows(workflowsPath, preloadFromEnv()),
+    bundleWorkflows(workflowsPath, bundlerOptions.preloadModules),
     Promise.all(
       Object.entries(opts.extraBundles ?? {}).map(
         async ([name, path]) => [name, await bundleWorkflows(path)] as const,
@@ -112,7 +99,7 @@ export async function startSystem(opts: {
   const apiPort = await freePort();
   const api = spawnNode(
     'api',
-    'bench/lib/api-main.ts',
+    'api/main.ts',
     {
       ...common,
       PORT: String(apiPort),

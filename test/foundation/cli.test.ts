@@ -7,11 +7,15 @@ import { projectRoot } from '../../temporal/resolve-binary';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cpr-cli-'));
 const cli = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts', 'cli.ts'), ...args], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir },
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(projectRoot, 'scripts', 'cli.ts'), ...args],
+    {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir },
+      encoding: 'utf8',
+    },
+  );
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
