@@ -7,7 +7,9 @@ import type { ChargeRequest, ChargeResult } from '../activities/gateway/port';
 
 /** Database writes: upserts, so there is no attempt limit; they must land eventually. */
 export const store = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
+  // Writes take milliseconds; a call stuck on a connection that died under it (porsager/postgres#1208)
+  // is abandoned and retried after this long.
+  startToCloseTimeout: '10s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });
 

@@ -119,5 +119,5 @@ describe('no double charge and nothing lost, whatever fails', () => {
     expect(dupes[0]?.n).toBe(0);
     const stored = await h.db.db.select({ status: cycles.status }).from(cycles);
     expect(stored.map((c) => c.status)).toEqual(payments.map(() => 'collected'));
-  }, 90_000);
+  }, 180_000);
 });
