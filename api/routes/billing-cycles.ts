@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { DEFAULT_MANUAL_RETRY_WAIT_MS, type ManualRetryClient } from '../../client/manual-retries';
 import {
   type AttemptRow,
@@ -16,6 +16,7 @@ import {
 import type { Db } from '../../db/client';
 import type { AppEnv } from '../context';
 import { ApiError, errorSchema } from '../errors';
+import { badRequest, jsonResponse } from '../responses';
 import {
   type BillingCycleView,
   billingCyclePageSchema,
@@ -42,11 +43,8 @@ export interface BillingCycleRouteDeps {
   manualRetries: ManualRetryClient;
 }
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const e400 = json(errorSchema, 'Invalid request; `errors` lists every problem with its path');
+const json = jsonResponse;
+const e400 = badRequest;
 const e401 = json(errorSchema, 'Missing or invalid `x-api-key`');
 const e404 = json(errorSchema, 'No such billing cycle (or retry) in this subscription');
 const security = [{ apiKey: [] }];

@@ -12,6 +12,7 @@ import {
 } from '../../policy';
 import type { AppEnv } from '../context';
 import { ApiError, errorSchema, zodErrorItems } from '../errors';
+import { basicSecurity, jsonResponse } from '../responses';
 
 // The retry configuration: one versioned JSON document, edited whole. Every edit is validated by the
 // same pure policy code the workflows run, and stored as a new version; cycles keep the version they
@@ -78,15 +79,12 @@ const previewResponseSchema = z
   .loose()
   .openapi('ConfigPreview');
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
+const json = jsonResponse;
 const errors = {
   400: json(errorSchema, 'Invalid request; `errors` lists every problem with its path'),
   401: json(errorSchema, 'Missing or bad credentials'),
 };
-const security = [{ basicAuth: [] }];
+const security = basicSecurity;
 
 const getConfig = createRoute({
   method: 'get',

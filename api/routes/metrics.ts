@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Db } from '../../db/client';
 import { createMetrics, type MetricsOptions } from '../../db/metrics';
 import type { AppEnv } from '../context';
-import { errorSchema } from '../errors';
+import { basicSecurity, jsonResponse, unauthorized } from '../responses';
 import {
   amountRecoveredSchema,
   baselineMetricsSchema,
@@ -14,12 +14,9 @@ import {
 // the database keeps current in the same transaction as each attempt (migration 0004), so an attempt
 // counts in the very next call after it was recorded.
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const e401 = json(errorSchema, 'Missing or bad credentials');
-const security = [{ basicAuth: [] }];
+const json = jsonResponse;
+const e401 = unauthorized;
+const security = basicSecurity;
 const tags = ['Configurable Payment Retry'];
 
 /** The definitions, shared by every endpoint's description (and the README). */

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorSchema } from '../errors';
+import { badRequest, basicSecurity, jsonResponse, unauthorized } from '../responses';
 import {
   failedPaymentBodySchema,
   registeredPaymentSchema,
@@ -23,14 +24,11 @@ import {
 // our registration of failed payments. Handlers are in cycles-read.ts, cycles-write.ts and submit.ts;
 // client/rest.ts derives its paths and types from these same objects.
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const e400 = json(errorSchema, 'Invalid request; `errors` lists every problem with its path');
-const e401 = json(errorSchema, 'Missing or bad credentials');
+const json = jsonResponse;
+const e400 = badRequest;
+const e401 = unauthorized;
 const e503 = json(errorSchema, 'The workflow service (Temporal) is unreachable; try again shortly');
-const security = [{ basicAuth: [] }];
+const security = basicSecurity;
 const tags = ['Configurable Payment Retry'];
 
 const id = z.string().min(1).max(200);
