@@ -1,0 +1,120 @@
+import postgres from 'postgres';
+import { afterAll, expect, inject, it } from 'vitest';
+import { failedPayment, spawnWorker, startHarness, testConfig } from '../support/cycle-harness';
+import { startFaultSim } from './support/fault-sim';
+import { reportScenario } from './support/summary';
+import {
+  activityFailures,
+  type CycleCase,
+  expectOutcome,
+  resubmitting,
+  verifyCycles,
+} from './support/verify';
+
+// Every Postgres connection to the cycles' database is terminated (pg_terminate_backend) every few
+// hundred milliseconds while 30 cycles open, record attempts and end, with gateway timeouts, lost
+// responses and 500s mixed in. The worker must survive, and every row must be stored exactly once.
+
+const CYCLES = 30;
+const RULES = 4;
+const STORM_MS = 30_000;
+const SCRIPTS = [
+  'sim.insufficient_funds.insufficient_funds.approve',
+  'sim.timeout.insufficient_funds.approve',
+  'sim.lost_response',
+  'sim.error500.insufficient_funds.lost_response',
+  'sim.insufficient_funds', // attempts exhausted
+  'sim.do_not_honor.lost_card', // stopped by rule
+];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+});
+
+it('records every attempt exactly once while Postgres connections are terminated', async () => {
+  const started = Date.now();
+  const sim = await startFaultSim({ minLatencyMs: 100, maxLatencyMs: 400 });
+  cleanups.push(() => sim.close());
+  const h = await startHarness({ config: testConfig(RULES), simUrl: sim.url, worker: false });
+  cleanups.push(() => h.close());
+  const worker = await spawnWorker(h, { GATEWAY_TIMEOUT_MS: '2000' });
+  cleanups.push(() => worker.kill('SIGKILL'));
+  const dbName = new URL(h.db.url as string).pathname.slice(1);
+  const admin = postgres(inject('postgresAdminUrl'), { max: 1, onnotice: () => {} });
+  cleanups.push(() => admin.end());
+
+  // The storm: every connection to the database, every 300-800 ms, for 30 s or until every cycle has
+  // ended (unbounded, a transaction slower than the interval could be cut off forever).
+  let terminated = 0;
+  let rounds = 0;
+  let stop = false;
+  const stormUntil = Date.now() + STORM_MS;
+  const storm = (async () => {
+    while (!stop && Date.now() < stormUntil) {
+      const rows =
+        await admin`select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity
+        where datname = ${dbName} and pid <> pg_backend_pid()) t`;
+      const n = (rows[0] as { n: number } | undefined)?.n ?? 0;
+      terminated += n;
+      if (n > 0) rounds++;
+      await sleep(300 + Math.random() * 500);
+    }
+  })();
+  cleanups.push(async () => {
+    stop = true;
+    await storm;
+  });
+
+  const cases: CycleCase[] = Array.from({ length: CYCLES }, (_, i) => {
+    const payment = failedPayment(SCRIPTS[i % SCRIPTS.length] as string);
+    return { payment, expected: expectOutcome(payment.payment_method_id, RULES) };
+  });
+  const submitter = resubmitting((p) => h.cycles.submit(p));
+  // Staggered, so cycles open, record and end all through the storm.
+  await Promise.all(
+    cases.map(async (c, i) => {
+      await sleep(i * 300);
+      await submitter.submit(c.payment);
+    }),
+  );
+  await Promise.race([
+    Promise.allSettled(
+      cases.map((c) => h.cycles.handle({ type: 'invoice', id: c.payment.invoice_id as string }).result()),
+    ),
+    sleep(STORM_MS),
+  ]);
+  stop = true;
+  await storm;
+
+  const failed = activityFailures(worker.output());
+  const dbRetries = (failed.record ?? 0) + (failed.openCycle ?? 0) + (failed.loadConfig ?? 0);
+  const report = await verifyCycles({
+    db: h.db.db,
+    cycles: h.cycles,
+    simUrl: sim.url,
+    cases,
+    timeoutMs: 60_000,
+  });
+  reportScenario({
+    scenario: 'Postgres connections terminated',
+    faults: { pg_terminate_backend: terminated, ...sim.faults() },
+    cycles: report.checked,
+    duplicates: report.duplicates,
+    losses: report.losses,
+    seconds: Math.round((Date.now() - started) / 1000),
+    notes: [
+      `${terminated} connections terminated in ${rounds} rounds; activities failed and retried: ${JSON.stringify(failed)}`,
+      ...submitter.errors().map((e) => `submit failed and was sent again: ${e}`),
+    ],
+  });
+  expect(rounds).toBeGreaterThan(10);
+  expect(dbRetries, 'the storm must hit the recording').toBeGreaterThan(0);
+  expect(worker.child.exitCode, worker.output().slice(-2000)).toBeNull();
+  expect(report.problems).toEqual([]);
+  expect(report.duplicates).toBe(0);
+  expect(report.losses).toBe(0);
+  expect(report.checked).toBe(CYCLES);
+}, 360_000);
