@@ -147,11 +147,11 @@ describe('RetryCycle messages', () => {
     const runId = await eventually(async () => {
       const d = await h.cycles.handle(doc).describe();
       return d.runId !== firstRun ? d.runId : undefined;
-    }, 60_000);
+    }, 180_000);
     expect(runId).not.toBe(firstRun);
     expect(await h.cycles.details(doc)).toMatchObject({ cycle_id, status: 'in_retry' });
     expect((await h.cycles.state(doc))?.attempts).toHaveLength(1);
     await h.cycles.executeNow(doc);
     expect(await h.cycles.handle(doc).result()).toMatchObject({ status: 'collected', cycle_id });
-  }, 120_000);
+  }, 300_000);
 });

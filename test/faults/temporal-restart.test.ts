@@ -19,7 +19,7 @@ import { type CycleCase, type Expected, expectOutcome, verifyCycles } from './su
 // 200 cycles sleep on their timers while the Temporal server (its own dev server here, on a SQLite
 // file) is stopped and started again on the same port and file. Afterwards every cycle must still be
 // there, waiting for attempt 2: 160 are pulled forward or removed through the REST API, 40 wake on a
-// 30-second timer set before the restart. Each must end as expected, with one charge per key.
+// 40-second timer set before the restart. Each must end as expected, with one charge per key.
 
 const SLEEPING = 160;
 const ON_TIMER = 40;
@@ -33,21 +33,21 @@ const SCRIPTS = [
   'sim.lost_card',
 ];
 
-/** The test rules plus a group that retries after 30 s. */
+/** The test rules plus a group that retries after 40 s. */
 function restartConfig(): RetryConfig {
   const base = testConfig(RULES);
-  const thirty = {
+  const forty = {
     id: 4,
-    name: 'Thirty seconds',
+    name: 'Forty seconds',
     active: true,
     priority: 3,
-    filters: [{ field: 'segment', operator: 'eq', value: 'thirty-seconds' }],
+    filters: [{ field: 'segment', operator: 'eq', value: 'forty-seconds' }],
     attempts: Array.from({ length: RULES }, () => ({
-      '*': { action: 'Retry', criteria: 'incremental_time', interval: 'PT30S' },
+      '*': { action: 'Retry', criteria: 'incremental_time', interval: 'PT40S' },
       'Hard Decline': { action: 'Stop' },
     })),
   };
-  return { ...base, customer_groups: [thirty, ...base.customer_groups] } as RetryConfig;
+  return { ...base, customer_groups: [forty, ...base.customer_groups] } as RetryConfig;
 }
 
 async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
@@ -95,7 +95,7 @@ it('keeps 200 sleeping cycles through a restart of the Temporal server', async (
     const plan: Plan = i >= SLEEPING ? 'timer' : i % 8 === 7 ? 'remove' : 'execute';
     const script = SCRIPTS[i % SCRIPTS.length] as string;
     const payment: FailedPayment = failedPayment(script, {
-      account: { segment: plan === 'timer' ? 'thirty-seconds' : 'slow' },
+      account: { segment: plan === 'timer' ? 'forty-seconds' : 'slow' },
     });
     const expected: Expected =
       plan === 'remove'
@@ -139,7 +139,7 @@ it('keeps 200 sleeping cycles through a restart of the Temporal server', async (
   const report = await verifyCycles({ db: h.db.db, cycles, simUrl: sim.url, cases, timeoutMs: 120_000 });
   reportScenario({
     scenario: 'Temporal server restart',
-    faults: { 'Temporal server restart': 1, ...sim.faults() },
+    faults: { 'server restart': 1, ...sim.faults() },
     cycles: report.checked,
     duplicates: report.duplicates,
     losses: report.losses,

@@ -154,7 +154,7 @@ it('loses and duplicates nothing when the worker is SIGKILLed mid-charge 20 time
   });
   reportScenario({
     scenario: 'worker SIGKILL mid-charge',
-    faults: { 'worker SIGKILL mid-charge': kills, ...sim.faults() },
+    faults: { 'SIGKILL mid-charge': kills, ...sim.faults() },
     notes: [
       ...submitter.errors().map((e) => `submit failed and was sent again: ${e}`),
       ...[...temporalErrors].map(([m, n]) => `the API's Temporal submit failed ${n}x: ${m}`),

@@ -14,7 +14,7 @@ export interface FaultSim extends SimEndpoint {
   /** Another URL onto the same gateway (same ledger and scripts), with its own in-flight count. */
   endpoint(): Promise<SimEndpoint>;
   /** The gateway faults served so far: timeouts, lost responses and 500s. */
-  faults(): { 'gateway timeout': number; 'gateway lost response': number; 'gateway 500': number };
+  faults(): { 'gw timeout': number; 'gw lost response': number; 'gw 500': number };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,9 +29,9 @@ export async function startFaultSim(opts: { minLatencyMs: number; maxLatencyMs: 
   const sim = createSimServer({ latencyMs: opts.minLatencyMs, hangMs: 120_000 });
   const spread = Math.max(0, opts.maxLatencyMs - opts.minLatencyMs);
   const endpoints = new Set<SimEndpoint>();
-  const served = { 'gateway timeout': 0, 'gateway lost response': 0, 'gateway 500': 0 };
+  const served = { 'gw timeout': 0, 'gw lost response': 0, 'gw 500': 0 };
   // What sim/server.ts answers for each scripted fault (the socket is gone for the first two).
-  const FAULT_STATUS = { 504: 'gateway timeout', 502: 'gateway lost response', 500: 'gateway 500' } as const;
+  const FAULT_STATUS = { 504: 'gw timeout', 502: 'gw lost response', 500: 'gw 500' } as const;
 
   const endpoint = async (): Promise<SimEndpoint> => {
     let inflight = 0;

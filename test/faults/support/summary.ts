@@ -25,8 +25,8 @@ export function tableRows(rows: ScenarioSummary[]) {
   return rows.map((r) => ({
     scenario: r.scenario,
     faults: Object.entries(r.faults)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' '),
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', '),
     'faults injected': Object.values(r.faults).reduce((a, b) => a + b, 0),
     'cycles checked': r.cycles,
     duplicates: r.duplicates,

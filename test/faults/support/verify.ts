@@ -2,7 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { CycleClient } from '../../../client/cycles';
 import type { Db } from '../../../db/client';
 import { attempts, cycles } from '../../../db/schema';
-import type { CycleDetails, FinalStatus } from '../../../workflows/cycle-types';
+import type { CycleDetails, FinalStatus, ZuoraCycle } from '../../../workflows/cycle-types';
 import { documentOf, type FailedPayment } from '../../../workflows/failed-payment';
 import { stateQuery } from '../../../workflows/messages';
 
@@ -159,7 +159,12 @@ export async function verifyCycles(args: {
       const cycleId = result.cycle_id;
       if (cycleId === null) return loss(`${label} has no cycle id`);
 
-      const state = await args.cycles.handle(doc).query(stateQuery);
+      let state: ZuoraCycle;
+      try {
+        state = await withTimeout(args.cycles.handle(doc).query(stateQuery), 30_000, `${label} state query`);
+      } catch (err) {
+        return loss(`${label}: ${String(err)}`);
+      }
       const fromWorkflow = state.attempts.map((a) => ({
         n: a.attempt_number,
         success: a.success,
