@@ -102,7 +102,11 @@ describe('webhooks and the Temporal UI', () => {
     const listed = await eventually(async () => {
       const found = [];
       for await (const wf of h.temporal.client.workflow.list({ query })) found.push(wf);
-      return found.length === 1 ? found : undefined;
+      // Visibility is eventually consistent: wait until the workflow's own upserts are visible too.
+      const names = found[0]?.typedSearchAttributes.getAll().map((p) => p.key.name) ?? [];
+      return found.length === 1 && names.includes('AttemptCount') && names.includes('NextAttemptAt')
+        ? found
+        : undefined;
     });
     const attrs = listed[0]?.typedSearchAttributes;
     expect(listed[0]?.memo).toMatchObject({ amount: '100.00', currency: 'USD' });
