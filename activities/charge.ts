@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { toStorableText } from '../workflows/storable-text';
 import type { ChargeRequest, ChargeResult } from './gateway/port';
 import type { GatewayRegistry } from './gateway/registry';
 
@@ -11,7 +12,16 @@ export function createCharge(gateways: GatewayRegistry) {
     const ctx = Context.current();
     const beat = setInterval(() => ctx.heartbeat(), 1000);
     try {
-      return await gateways.get(req.gateway_id).charge(req, { signal: ctx.cancellationSignal });
+      const result = await gateways.get(req.gateway_id).charge(req, { signal: ctx.cancellationSignal });
+      // The gateway's words are recorded as sent, except what Postgres cannot hold (it would refuse
+      // the attempt's row on every retry).
+      return {
+        ...result,
+        code: toStorableText(result.code),
+        message: toStorableText(result.message),
+        gateway_payment_id:
+          result.gateway_payment_id === null ? null : toStorableText(result.gateway_payment_id),
+      };
     } finally {
       clearInterval(beat);
     }

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import type { Logger } from '../log/logger';
 import { createCharge } from './charge';
@@ -13,11 +14,40 @@ export interface ActivityDeps {
   webhooks?: WebhookOptions;
 }
 
+/**
+ * A value the database refuses as data (SQLSTATE class 22: invalid text, out of range, ...) is refused
+ * the same way on every retry, so the write fails for good, visibly, instead of retrying forever.
+ * Inputs are checked at the boundaries; this is the last line.
+ */
+function failOnDataException<T extends Record<string, (...args: never[]) => Promise<unknown>>>(fns: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(fns)) {
+    wrapped[name] = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        const code =
+          (err as { code?: unknown } | null)?.code ?? (err as { cause?: { code?: unknown } })?.cause?.code;
+        if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) {
+          throw ApplicationFailure.nonRetryable(
+            `${name}: the database refused the data (${code}): ${(err as Error).message}`,
+            'DataException',
+          );
+        }
+        throw err;
+      }
+    };
+  }
+  return wrapped as T;
+}
+
 /** Activities are plain functions closed over their dependencies, as in Temporal's samples. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createCycleStore(deps.db, { lifecycleWebhooks: Boolean(deps.webhooks?.lifecycleUrl) }),
-    ...createManualRetryStore(deps.db),
+    ...failOnDataException(
+      createCycleStore(deps.db, { lifecycleWebhooks: Boolean(deps.webhooks?.lifecycleUrl) }),
+    ),
+    ...failOnDataException(createManualRetryStore(deps.db)),
     charge: createCharge(deps.gateways),
     postWebhook: createPostWebhook(deps.webhooks ?? {}),
   };

@@ -18,6 +18,7 @@ import { registerConfigRoutes } from './routes/config';
 import { registerHealthRoutes } from './routes/health';
 import { registerMetricRoutes } from './routes/metrics';
 import { registerPaymentRoutes } from './routes/payments';
+import { storableInput } from './storable-input';
 
 export interface AppDeps {
   db: Db;
@@ -85,6 +86,8 @@ export function createApp(deps: AppDeps) {
       },
     }),
   );
+
+  app.use(storableInput());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', {
     type: 'http',

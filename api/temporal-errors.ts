@@ -31,6 +31,15 @@ export function isTemporalUnreachable(err: unknown): boolean {
   );
 }
 
+/**
+ * The server refuses Updates and Queries while the cycle's last workflow task failed (WorkflowNotReady,
+ * FAILED_PRECONDITION), e.g. while a crashed worker's task waits to be retried. The next task attempt
+ * clears it, so the caller should try again, not see a 500.
+ */
+export function isWorkflowTaskFailing(err: unknown): boolean {
+  return causes(err).some((e) => e instanceof Error && /workflow task in failed state/i.test(e.message));
+}
+
 /** The failure an Update handler or validator raised, if that is what `err` is. */
 export function updateFailure(err: unknown): ApplicationFailure | undefined {
   if (!(err instanceof WorkflowUpdateFailedError)) return undefined;
@@ -54,6 +63,14 @@ const unavailable = () =>
 export function translateTemporalError(err: unknown): unknown {
   if (err instanceof ApiError) return err;
   if (isTemporalUnreachable(err)) return unavailable();
+  if (isWorkflowTaskFailing(err)) {
+    return new ApiError(
+      503,
+      'The retry cycle is recovering from a failed workflow task; try again shortly (a repeated submit adds the payment once)',
+      undefined,
+      { 'Retry-After': '5' },
+    );
+  }
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
     return new ApiError(
       503,

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { isStorableText, UNSTORABLE_TEXT, unstorablePath } from './storable-text';
 
 // The failed payment that opens or joins a retry cycle. The REST submit endpoint, the Update, the
 // Signal and the workflow input all take exactly this JSON.
 
-const id = z.string().trim().min(1).max(200);
+const text = () => z.string().refine(isStorableText, UNSTORABLE_TEXT);
+const id = text().trim().min(1).max(200);
 const decimal = z
   .string()
   .regex(/^\d{1,15}(\.\d{1,4})?$/, 'a decimal string such as "100.00"')
@@ -19,11 +21,17 @@ export const failedPaymentShape = {
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"'),
   payment_method_id: id,
   gateway_id: id,
-  gateway_response_code: z.string().trim().min(1).max(200),
-  gateway_response_message: z.string().max(2000).optional(),
-  source: z.string().max(200).optional(),
+  gateway_response_code: text().trim().min(1).max(200),
+  gateway_response_message: text().max(2000).optional(),
+  source: text().max(200).optional(),
   failed_at: z.iso.datetime({ offset: true }).optional(),
-  account: z.record(z.string(), z.unknown()).optional(),
+  account: z
+    .record(z.string(), z.unknown())
+    .superRefine((account, ctx) => {
+      const path = unstorablePath(account);
+      if (path) ctx.addIssue({ code: 'custom', path, message: UNSTORABLE_TEXT });
+    })
+    .optional(),
   subscription_id: id.optional(),
   due_date: z.iso.date().optional(),
 };

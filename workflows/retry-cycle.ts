@@ -404,6 +404,15 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
 
   // --- Opening the cycle (first run only) -------------------------------------------------------
   if (!carried) {
+    // A client that starts the workflow directly (not through the API) may pass anything; a payment the
+    // Update validator would refuse must not open a cycle whose every write is refused.
+    const valid = failedPaymentSchema.safeParse(first);
+    if (!valid.success) {
+      throw ApplicationFailure.nonRetryable(
+        `invalid failed payment: ${valid.error.issues[0]?.message}`,
+        'InvalidFailedPayment',
+      );
+    }
     const loaded = await store.loadConfig();
     config = loaded.config;
     configVersion = loaded.version;

@@ -181,7 +181,7 @@ async function loadCurrent(db: Db) {
 
 /** On a schema failure the hook re-validates the raw body, so cross-field problems are listed too. */
 async function validateRawBody(c: Context, previous: RetryConfig | undefined) {
-  const body: unknown = await c.req.json();
+  const body: unknown = await c.req.json().catch(() => undefined);
   const result = validateConfig(body, previous ? { previous } : {});
   if (!result.ok) invalid(result);
   return result;
@@ -195,7 +195,8 @@ export function registerConfigRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db; n
     if (result.success) return undefined;
     return (async () => {
       const previous = (await currentConfig<RetryConfig>(db))?.config;
-      const full = validateConfig(await c.req.json(), previous ? { previous } : {});
+      // No body, or not JSON: validateConfig(undefined) lists what a configuration needs.
+      const full = validateConfig(await c.req.json().catch(() => undefined), previous ? { previous } : {});
       const items = full.ok ? zodErrorItems(result.error.issues) : problemsOf(full);
       return c.json(
         { success: false as const, message: `Invalid configuration: ${summary(items)}`, errors: items },

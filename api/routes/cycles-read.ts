@@ -6,7 +6,6 @@ import type { ZuoraCycle } from '../../workflows/cycle-types';
 import type { DocumentRef } from '../../workflows/failed-payment';
 import { toZuoraCycle } from '../../workflows/zuora-view';
 import type { AppEnv } from '../context';
-import { accountCycleBody, debitMemoCycleBody, invoiceCycleBody } from '../schemas/cycle-bodies';
 import { viaTemporal } from '../temporal-errors';
 import { mapLimit } from './map-limit';
 import {
@@ -20,6 +19,8 @@ import {
 
 // The six cycle GETs. Active cycles come from the live workflows (the `state` query), so a submit is
 // visible the moment it answers; the history comes from Postgres, completed and active, oldest first.
+// Both are answered as toZuoraCycle built them, so there is one mapping to Zuora's shape; the strict
+// response schemas type-check these handlers and the route tests parse the answers against them.
 
 /** How many workflows one request queries at once. */
 const QUERY_CONCURRENCY = 8;
@@ -49,39 +50,48 @@ export function registerCycleReadRoutes(app: OpenAPIHono<AppEnv>, { db, cycles }
 
   const history = async (scope: CycleScope) => (await cycleHistory(db, scope)).map(toZuoraCycle);
 
+  /**
+   * A cycle found by its document names it (toZuoraCycle sets the document's id from the workflow or
+   * the row), but ZuoraCycle leaves both ids optional; this tells the type checker which one is there.
+   */
+  const naming =
+    <K extends 'invoice_id' | 'debit_memo_id'>(key: K) =>
+    (s: ZuoraCycle): s is ZuoraCycle & Record<K, string> =>
+      s[key] !== undefined;
+
   app.openapi(activeInvoiceCycleRoute, async (c) => {
     const { invoice_id } = c.req.valid('param');
     const found = await activeOf({ type: 'invoice', id: invoice_id });
-    return c.json({ cycles: found.map((s) => invoiceCycleBody(s, invoice_id)) }, 200);
+    return c.json({ cycles: found.filter(naming('invoice_id')) }, 200);
   });
 
   app.openapi(activeDebitMemoCycleRoute, async (c) => {
     const { debit_memo_id } = c.req.valid('param');
     const found = await activeOf({ type: 'debit_memo', id: debit_memo_id });
-    return c.json({ cycles: found.map((s) => debitMemoCycleBody(s, debit_memo_id)) }, 200);
+    return c.json({ cycles: found.filter(naming('debit_memo_id')) }, 200);
   });
 
   app.openapi(activeAccountCycleRoute, async (c) => {
     const { account_id } = c.req.valid('param');
     const found = await activeOfAccount(account_id);
-    return c.json({ cycles: found.map(accountCycleBody) }, 200);
+    return c.json({ cycles: found }, 200);
   });
 
   app.openapi(invoiceCycleHistoryRoute, async (c) => {
     const { invoice_id } = c.req.valid('param');
     const found = await history({ document: { type: 'invoice', id: invoice_id } });
-    return c.json({ cycles: found.map((s) => invoiceCycleBody(s, invoice_id)) }, 200);
+    return c.json({ cycles: found.filter(naming('invoice_id')) }, 200);
   });
 
   app.openapi(debitMemoCycleHistoryRoute, async (c) => {
     const { debit_memo_id } = c.req.valid('param');
     const found = await history({ document: { type: 'debit_memo', id: debit_memo_id } });
-    return c.json({ cycles: found.map((s) => debitMemoCycleBody(s, debit_memo_id)) }, 200);
+    return c.json({ cycles: found.filter(naming('debit_memo_id')) }, 200);
   });
 
   app.openapi(accountCycleHistoryRoute, async (c) => {
     const { account_id } = c.req.valid('param');
     const found = await history({ accountId: account_id });
-    return c.json({ cycles: found.map(accountCycleBody) }, 200);
+    return c.json({ cycles: found }, 200);
   });
 }

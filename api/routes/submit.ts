@@ -9,7 +9,7 @@ import type { AppEnv } from '../context';
 import { ApiError, zodErrorItems } from '../errors';
 import type { submitFailedPaymentRequestSchema } from '../schemas/failed-payments';
 import { SUBMIT_MESSAGE } from '../schemas/zuora';
-import { isCycleEnded, translateTemporalError } from '../temporal-errors';
+import { isCycleEnded, isWorkflowTaskFailing, translateTemporalError } from '../temporal-errors';
 import { registerFailedPaymentRoute, submitFailedPaymentRoute } from './payment-routes';
 
 // Submitting a failed payment: Zuora's body names the payment; its details come with it or from an
@@ -20,6 +20,8 @@ export interface SubmitDeps {
   cycles: CycleClient;
   /** Pauses between submits when the cycle ended just as the payment arrived. */
   retryDelaysMs?: readonly number[];
+  /** Pauses between submits while the cycle's workflow task is being retried (then 503). */
+  recoveringDelaysMs?: readonly number[];
 }
 
 const REQUIRED_DETAILS = [
@@ -66,7 +68,8 @@ const fullValidation = (
 
 export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps) {
   const { db, cycles } = deps;
-  const delays = deps.retryDelaysMs ?? [300, 1200];
+  const endedDelays = deps.retryDelaysMs ?? [300, 1200];
+  const recoveringDelays = deps.recoveringDelaysMs ?? [500, 1500, 3000, 5000];
 
   /** The payment in full: from the body when it brings details, else from the registration. */
   const resolvePayment = async (body: SubmitBody): Promise<FailedPayment> => {
@@ -96,17 +99,21 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
   };
 
   const submit = async (payment: FailedPayment): Promise<SubmitResult> => {
-    for (let attempt = 0; ; attempt++) {
+    let ended = 0;
+    let recovering = 0;
+    for (;;) {
       try {
         return await cycles.submit(payment);
       } catch (err) {
-        const delay = delays[attempt];
-        if (delay !== undefined && isCycleEnded(err)) {
-          // The run closed as the Update arrived; the next submit opens a new cycle.
-          await new Promise((r) => setTimeout(r, delay));
-          continue;
-        }
-        throw translateTemporalError(err);
+        // The run closed as the Update arrived (the next submit opens a new cycle), or its workflow
+        // task is being retried after a worker crash (the next task clears it).
+        const delay = isCycleEnded(err)
+          ? endedDelays[ended++]
+          : isWorkflowTaskFailing(err)
+            ? recoveringDelays[recovering++]
+            : undefined;
+        if (delay === undefined) throw translateTemporalError(err);
+        await new Promise((r) => setTimeout(r, delay));
       }
     }
   };

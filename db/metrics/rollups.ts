@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { queryRows } from '../rows';
-import { monthResult } from './scratch';
+import { type MonthRow, monthResult } from './scratch';
 import {
   type BaselineSums,
   big,
@@ -136,14 +136,7 @@ export function rollupSource(db: Db): MetricsSource {
 
     async months(now, timeZone) {
       const read = () =>
-        queryRows<{
-          zone: string;
-          month: string;
-          label: string;
-          g: number | null;
-          documents: string | null;
-          collected: string | null;
-        }>(
+        queryRows<MonthRow & { zone: string }>(
           db,
           sql`
           with ${monthWindowCte(now, timeZone)}

@@ -133,13 +133,7 @@ export function scratchSource(db: Db): MetricsSource {
     },
 
     async months(now, timeZone) {
-      const rows = await queryRows<{
-        month: string;
-        label: string;
-        g: number | null;
-        documents: string | null;
-        collected: string | null;
-      }>(
+      const rows = await queryRows<MonthRow>(
         db,
         sql`
         with ${monthWindowCte(now, timeZone)},
@@ -164,16 +158,17 @@ export function scratchSource(db: Db): MetricsSource {
   };
 }
 
+/** A row of `months left join totals`: counts as text (bigint), a month with no totals has `g` null. */
+export interface MonthRow {
+  month: string;
+  label: string;
+  g: number | null;
+  documents: string | null;
+  collected: string | null;
+}
+
 /** Rows of `months left join totals` → the window (newest first) and the non-empty sums. */
-export function monthResult(
-  rows: {
-    month: string;
-    label: string;
-    g: number | null;
-    documents: string | null;
-    collected: string | null;
-  }[],
-): { window: MonthWindow[]; sums: MonthSums[] } {
+export function monthResult(rows: MonthRow[]): { window: MonthWindow[]; sums: MonthSums[] } {
   const window: MonthWindow[] = [];
   const sums: MonthSums[] = [];
   for (const r of rows) {

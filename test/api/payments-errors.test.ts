@@ -21,6 +21,17 @@ function unavailable(): ServiceError {
   return new ServiceError('Failed to query workflow', { cause: grpc });
 }
 
+/** What the server answers an Update while the workflow's last task failed (WorkflowNotReady). */
+function taskFailing(): Error {
+  const grpc = Object.assign(
+    new Error(
+      '9 FAILED_PRECONDITION: Unable to perform workflow execution update due to Workflow Task in failed state.',
+    ),
+    { code: 9, details: 'Unable to perform workflow execution update due to Workflow Task in failed state.' },
+  );
+  return new ServiceError('Workflow Update failed', { cause: grpc });
+}
+
 const rejected = (message: string, type: string) =>
   new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.nonRetryable(message, type));
 
@@ -103,6 +114,20 @@ describe('payment routes when Temporal fails', () => {
     submitOutcomes = [() => Promise.reject(rejected('this cycle is for invoice X, not invoice Y', 'Error'))];
     const other = await t.json('POST', `${P}/submit_failed_payment`, payment);
     expect(other.status).toBe(409);
+    expect(submitOutcomes).toEqual([]);
+  });
+
+  it('waits out a workflow task being retried, then answers 503 with Retry-After rather than 500', async () => {
+    submits.length = 0;
+    submitOutcomes = [() => Promise.reject(taskFailing()), () => Promise.resolve(accepted)];
+    const ok = await t.json('POST', `${P}/submit_failed_payment`, payment);
+    expect(ok.status).toBe(200);
+    expect(submits).toHaveLength(2);
+    submitOutcomes = Array.from({ length: 5 }, () => () => Promise.reject(taskFailing()));
+    const res = await t.json('POST', `${P}/submit_failed_payment`, payment);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(((await res.json()) as { message: string }).message).toMatch(/try again shortly/);
     expect(submitOutcomes).toEqual([]);
   });
 

@@ -56,6 +56,19 @@ describe('RetryCycle messages', () => {
     expect(await h.cycles.executeNow(doc)).toBe(false);
   });
 
+  it('a payment with text Postgres cannot store is refused, and opens no cycle that spins', async () => {
+    for (const odd of ['\u0000', '\udc00']) {
+      const payment = slow('sim.approve');
+      const bad = { ...payment, gateway_response_message: `card declined${odd}` };
+      await expect(h.cycles.submit(bad)).rejects.toThrow();
+      // The run the Update-with-start created fails at once instead of retrying a refused write.
+      const handle = h.cycles.handle(documentOf(payment));
+      await expect(handle.result()).rejects.toThrow();
+      expect((await handle.describe()).status.name).toBe('FAILED');
+      expect(await h.db.db.select().from(cycles).where(eq(cycles.workflowId, handle.workflowId))).toEqual([]);
+    }
+  });
+
   it('pause holds attempts; resume reschedules without a burst of missed attempts', async () => {
     const payment = failedPayment('sim.insufficient_funds.approve', { account: { segment: 'two-seconds' } });
     await h.cycles.submit(payment);

@@ -170,4 +170,6 @@ it('loses and duplicates nothing when the worker is SIGKILLed mid-charge 20 time
   expect(report.losses).toBe(0);
   expect(report.checked).toBe(CYCLES);
   expect(kills).toBe(KILLS);
+  // While workers die the API may ask the client to come back (503 with Retry-After), never fail (500).
+  expect(submitter.errors().filter((e) => /answered 5\d\d/.test(e) && !/answered 503/.test(e))).toEqual([]);
 }, 480_000);

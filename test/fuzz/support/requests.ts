@@ -304,12 +304,15 @@ export function requestsFor(
     });
 }
 
-/** A Request for app.request(); a fresh one each time, so a spec can be replayed. */
-export function toRequestInit(spec: RequestSpec): RequestInit {
+/**
+ * A Request for app.request(); a fresh one each time, so a spec can be replayed. `placeholder` in the
+ * body is replaced by `value`.
+ */
+export function toRequestInit(spec: RequestSpec, placeholder?: string, value = ''): RequestInit {
   const init: RequestInit & { duplex?: 'half' } = { method: spec.method, headers: { ...spec.headers } };
   if (spec.body === undefined) return init;
   if (typeof spec.body === 'string') {
-    init.body = spec.body;
+    init.body = placeholder ? spec.body.replaceAll(placeholder, value) : spec.body;
     return init;
   }
   const big = `{"x":"${'a'.repeat(OVERSIZE_BYTES)}"}`;

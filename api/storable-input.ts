@@ -1,0 +1,46 @@
+import type { MiddlewareHandler } from 'hono';
+import { formatPath } from '../policy';
+import { isStorableText, UNSTORABLE_TEXT, unstorablePath } from '../workflows/storable-text';
+import { errorJson } from './errors';
+
+// One check for every route: an id in the path or query, or a string anywhere in a JSON body, that
+// Postgres could not store is refused here with a 400 naming it, instead of failing as a 500 (or, for
+// a submitted payment, as a cycle whose first write can never succeed).
+
+function decodedOrRaw(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    // Not valid percent-encoded UTF-8: the router keeps it as sent, which is storable text.
+    return text;
+  }
+}
+
+export function storableInput(): MiddlewareHandler {
+  return async (c, next) => {
+    const url = new URL(c.req.url);
+    for (const [where, raw] of [
+      ['path', url.pathname],
+      ['query', url.search],
+    ] as const) {
+      if (!isStorableText(decodedOrRaw(raw))) {
+        return errorJson(c, 400, `Invalid request: the ${where} ${UNSTORABLE_TEXT}`, [
+          { path: `(${where})`, message: UNSTORABLE_TEXT },
+        ]);
+      }
+    }
+    if (/\bjson\b/i.test(c.req.header('content-type') ?? '')) {
+      // Hono keeps the parsed body, so the route's validator reads the same value; a body that is not
+      // JSON is left for that validator to refuse.
+      const body: unknown = await c.req.json().catch(() => undefined);
+      const path = unstorablePath(body);
+      if (path) {
+        const at = formatPath(path) || '(root)';
+        return errorJson(c, 400, `Invalid request: ${at}: ${UNSTORABLE_TEXT}`, [
+          { path: at, message: UNSTORABLE_TEXT },
+        ]);
+      }
+    }
+    await next();
+  };
+}
