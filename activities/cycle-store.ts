@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { currentConfig } from '../db/config-versions';
 import { attempts, cycleEvents, cycles } from '../db/schema';
-import type { RetryConfig } from '../policy';
+import { chooseGroup, type RetryConfig } from '../policy';
 import type { AttemptRecord, CycleStatus } from '../workflows/cycle-types';
 import type { DocumentType, FailedPayment } from '../workflows/failed-payment';
 
@@ -20,6 +20,21 @@ export interface OpenCycleInput {
   customer_group_name: string;
   config_version: number;
   started_at: string;
+}
+
+/** What a new cycle needs to open: its document and first payment; the rest is read or chosen here. */
+export type BeginCycleInput = Omit<
+  OpenCycleInput,
+  'customer_group_id' | 'customer_group_name' | 'config_version'
+>;
+
+export interface BegunCycle {
+  version: number;
+  config: RetryConfig;
+  lifecycle_webhooks: boolean;
+  group: { id: number; name: string };
+  cycle_id: number;
+  billing_cycle_id: string;
 }
 
 export interface RecordInput {
@@ -67,7 +82,7 @@ function attemptRow(cycleId: number, a: AttemptRecord) {
 }
 
 export function createCycleStore(db: Db, opts: { lifecycleWebhooks: boolean }) {
-  return {
+  const store = {
     /** The configuration a new cycle pins: read fresh, so a saved change applies to the next cycle. */
     async loadConfig(): Promise<{ version: number; config: RetryConfig; lifecycle_webhooks: boolean }> {
       const stored = await currentConfig<RetryConfig>(db);
@@ -165,5 +180,23 @@ export function createCycleStore(db: Db, opts: { lifecycleWebhooks: boolean }) {
           .where(eq(cycles.id, input.cycle_id));
       });
     },
+
+    /**
+     * loadConfig, the customer group and openCycle in one call: the cycle opens in a single step of its
+     * first workflow task. The group is chosen by the same pure policy function the workflow used.
+     */
+    async beginCycle(input: BeginCycleInput): Promise<BegunCycle> {
+      const loaded = await store.loadConfig();
+      const chosen = chooseGroup(loaded.config, input.payment.account);
+      const group = { id: chosen.id, name: chosen.name };
+      const ids = await store.openCycle({
+        ...input,
+        customer_group_id: group.id,
+        customer_group_name: group.name,
+        config_version: loaded.version,
+      });
+      return { ...loaded, group, ...ids };
+    },
   };
+  return store;
 }

@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   ParentClosePolicy,
+  patched,
   setHandler,
   startChild,
   upsertMemo,
@@ -21,7 +22,7 @@ import {
   type RetryConfig,
 } from '../policy';
 import { formatLocal } from '../policy/time';
-import { chargeOnce, store } from './charge';
+import { chargeOnce, localStore, store } from './charge';
 import type { AttemptRecord, CycleDetails, CycleStatus, FinalStatus, SubmitResult } from './cycle-types';
 import { isFinal } from './cycle-types';
 import { deliverWebhook, type WebhookEvent } from './deliver-webhook';
@@ -85,6 +86,10 @@ const HISTORY_LIMIT = 2_000;
 const nowIso = () => new Date(Date.now()).toISOString();
 
 export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> {
+  // Runs that began before this patch (the committed histories) write through ordinary activities;
+  // new runs write through local activities and open the cycle in one call (workflows/charge.ts).
+  const local = patched('local-store');
+  const writer = local ? localStore : store;
   const first = input.payment;
   const doc: DocumentRef = documentOf(first);
   const info = workflowInfo();
@@ -321,7 +326,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     }));
     const changed = attempts.filter((a) => dirtyAttempts.has(a.attempt_number));
     dirtyAttempts.clear();
-    await store.record({
+    await writer.record({
       cycle_id: ids.cycle_id,
       attempts: changed,
       cycle: {
@@ -413,23 +418,35 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
         'InvalidFailedPayment',
       );
     }
-    const loaded = await store.loadConfig();
-    config = loaded.config;
-    configVersion = loaded.version;
-    lifecycleWebhooks = loaded.lifecycle_webhooks;
-    const chosen: CustomerGroup = chooseGroup(config, first.account);
-    group = { id: chosen.id, name: chosen.name };
-    ids = await store.openCycle({
+    const opening = {
       workflow_id: info.workflowId,
       run_id: info.runId,
       document_type: doc.type,
       document_id: doc.id,
       payment: first,
-      customer_group_id: group.id,
-      customer_group_name: group.name,
-      config_version: configVersion,
       started_at: startedAt,
-    });
+    };
+    if (local) {
+      const begun = await localStore.beginCycle(opening);
+      config = begun.config;
+      configVersion = begun.version;
+      lifecycleWebhooks = begun.lifecycle_webhooks;
+      group = begun.group;
+      ids = { cycle_id: begun.cycle_id, billing_cycle_id: begun.billing_cycle_id };
+    } else {
+      const loaded = await store.loadConfig();
+      config = loaded.config;
+      configVersion = loaded.version;
+      lifecycleWebhooks = loaded.lifecycle_webhooks;
+      const chosen: CustomerGroup = chooseGroup(config, first.account);
+      group = { id: chosen.id, name: chosen.name };
+      ids = await store.openCycle({
+        ...opening,
+        customer_group_id: group.id,
+        customer_group_name: group.name,
+        config_version: configVersion,
+      });
+    }
     upsertMemo({ amount: first.amount, currency: first.currency, cycle_id: ids.cycle_id });
     upsertSearchAttributes([
       { key: CustomerGroupKey, value: group.name },

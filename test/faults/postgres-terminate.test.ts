@@ -118,7 +118,8 @@ it('records every attempt exactly once while Postgres connections are terminated
   await storm;
 
   const failed = activityFailures(workers.map((w) => w.output()).join('\n'));
-  const dbRetries = (failed.record ?? 0) + (failed.openCycle ?? 0) + (failed.loadConfig ?? 0);
+  const dbRetries =
+    (failed.record ?? 0) + (failed.beginCycle ?? 0) + (failed.openCycle ?? 0) + (failed.loadConfig ?? 0);
   // A fresh pool reads the result: the harness's own connections were terminated along with the rest.
   const reader = await createDb({ kind: 'postgres', url: h.db.url as string, poolSize: 4 });
   cleanups.push(() => reader.close());
