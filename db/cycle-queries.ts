@@ -5,8 +5,9 @@ import type { CycleViewInput } from '../workflows/zuora-view';
 import type { Db } from './client';
 import { attempts, cycles } from './schema';
 
-// Reads behind the cycle endpoints: the history (every cycle, from Postgres) and the active cycles of
-// a document or account (whose live state the workflows answer). Two queries at most, never N+1.
+// Reads behind the cycle endpoints: the history (every cycle) and the active cycles of a document or
+// account, both from Postgres, where the workflow records every change in the workflow task that makes
+// it. Two queries at most, never N+1.
 
 /** Which cycles: those of one billing document, or every document of one account. */
 export type CycleScope = { document: DocumentRef } | { accountId: string };
@@ -67,11 +68,19 @@ export function cycleViewOf(row: CycleRow, rows: AttemptRow[]): CycleViewInput {
 }
 
 /** Every cycle in scope, completed and active, oldest first, each with its attempts. */
-export async function cycleHistory(db: Db, scope: CycleScope): Promise<CycleViewInput[]> {
+export async function cycleHistory(
+  db: Db,
+  scope: CycleScope,
+  opts: { activeOnly?: boolean } = {},
+): Promise<CycleViewInput[]> {
   const found = await db
     .select()
     .from(cycles)
-    .where(scopeFilter(scope))
+    .where(
+      opts.activeOnly
+        ? and(scopeFilter(scope), inArray(cycles.status, [...ACTIVE_STATUSES]))
+        : scopeFilter(scope),
+    )
     .orderBy(asc(cycles.startedAt), asc(cycles.id));
   if (found.length === 0) return [];
   const byCycle = await attemptsByCycle(

@@ -38,6 +38,22 @@ const boss = new PgBoss({ connectionString: DATABASE_URL, schema: 'pgboss', max:
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 type Tx = postgres.TransactionSql;
+
+/**
+ * sql.begin, again when postgres.js 3.4.9 refuses the BEGIN itself with UNSAFE_TRANSACTION (seen
+ * under this load, rarely): the callback has not run, so nothing was written and trying again is safe.
+ */
+async function transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await sql.begin(fn)) as T;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'UNSAFE_TRANSACTION' || attempt >= 5) throw err;
+      unsafeBegins++;
+    }
+  }
+}
+let unsafeBegins = 0;
 /** pg-boss's `db` option: its SQL runs in our transaction. */
 const inTx = (tx: Tx): PgBoss.Db => ({
   executeSql: async (text, values) => ({
@@ -84,7 +100,7 @@ async function recordFailure(
 
 async function submit(i: number) {
   const at = new Date();
-  await sql.begin(async (tx) => {
+  await transaction(async (tx) => {
     const [c] = await tx<{ id: number; started_at: Date }[]>`
       insert into peer.cycles (document_id, account_id, payment_method_id, amount, currency, status, started_at)
       values (${`INV-${TAG}-${i}`}, ${`A-${TAG}-${i}`}, ${`sim.insufficient_funds.approve#${TAG}-${i}`},
@@ -114,7 +130,7 @@ async function attempt(job: AttemptJob) {
     metadata: { cycle_id: String(c.id), attempt: String(job.n) },
   });
   const at = new Date();
-  await sql.begin(async (tx) => {
+  await transaction(async (tx) => {
     if (result.status === 'approved') {
       await tx`insert into peer.attempts (cycle_id, attempt_number, time_of_execution, success, gateway_code,
           idempotency_key)
@@ -174,6 +190,7 @@ async function main() {
     await new Promise((r) => setTimeout(r, 250));
   }
   clearInterval(progress);
+  if (unsafeBegins > 0) say(`peer: postgres.js refused ${unsafeBegins} BEGINs (UNSAFE_TRANSACTION); each was retried`);
 
   const [stats] = await sql<
     { attempts: number; first: number; last: number; collected: number; cycles: number }[]

@@ -75,17 +75,19 @@ describe('payment routes when Temporal fails', () => {
     await t.close();
   });
 
-  it('answers 503 with Retry-After, no gRPC detail, when Temporal is unreachable', async () => {
-    const res = await t.json('GET', `${P}/active_invoice_cycle_information/I-1`);
-    expect(res.status).toBe(503);
-    expect(res.headers.get('retry-after')).toBe('5');
-    expect(await res.json()).toEqual({
-      success: false,
-      message: 'The workflow service (Temporal) is unreachable; try again shortly',
-    });
+  it('answers 503 with Retry-After, no gRPC detail, when Temporal is unreachable; reads still answer', async () => {
     submitOutcomes = [() => Promise.reject(unavailable())];
     const submit = await t.json('POST', `${P}/submit_failed_payment`, payment);
     expect(submit.status).toBe(503);
+    expect(submit.headers.get('retry-after')).toBe('5');
+    expect(await submit.json()).toEqual({
+      success: false,
+      message: 'The workflow service (Temporal) is unreachable; try again shortly',
+    });
+    // The cycle views read Postgres only (the stand-in's state() would throw UNAVAILABLE).
+    const res = await t.json('GET', `${P}/active_invoice_cycle_information/I-1`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ cycles: [] });
   });
 
   it('submits again when the cycle ended just as the payment arrived', async () => {
