@@ -28,17 +28,9 @@
  * GatewayUnavailableError and the caller (Temporal) retries the charge with the same key.
  */
 import { z } from 'zod';
+import { createJsonGatewayAdapter } from './json-adapter';
 import type { ChargeResult, GatewayAdapter } from './port';
-import {
-  BaseUrl,
-  chargeBody,
-  chargeWithRecovery,
-  DECIMAL_RE,
-  lookupFlow,
-  normalizeStatus,
-  sendJson,
-  TimeoutMs,
-} from './transport';
+import { BaseUrl, DECIMAL_RE, normalizeStatus, TimeoutMs } from './transport';
 
 export interface HttpAdapterConfig {
   gatewayId: string;
@@ -77,43 +69,11 @@ export function createHttpAdapter(config: HttpAdapterConfig): GatewayAdapter {
   const timeoutMs = TimeoutMs.parse(config.timeoutMs);
   const auth: Record<string, string> = config.token ? { authorization: `Bearer ${config.token}` } : {};
 
-  const adapter: GatewayAdapter = {
-    lookup(key, opts = {}) {
-      return lookupFlow({
-        gatewayId,
-        idempotencyKey: key,
-        send: () =>
-          sendJson(
-            `${baseUrl}/charges/${encodeURIComponent(key)}`,
-            { method: 'GET', headers: auth },
-            timeoutMs,
-            opts,
-          ),
-        parse: parseHttpResult,
-      });
-    },
-
-    charge(req, opts = {}) {
-      const key = req.idempotency_key;
-      return chargeWithRecovery({
-        gatewayId,
-        idempotencyKey: key,
-        opts,
-        lookup: adapter.lookup,
-        parse: parseHttpResult,
-        send: () =>
-          sendJson(
-            `${baseUrl}/charges`,
-            {
-              method: 'POST',
-              headers: { ...auth, 'idempotency-key': key },
-              body: chargeBody(req),
-            },
-            timeoutMs,
-            opts,
-          ),
-      });
-    },
-  };
-  return adapter;
+  return createJsonGatewayAdapter({
+    gatewayId,
+    chargesUrl: `${baseUrl}/charges`,
+    headers: auth,
+    timeoutMs,
+    parse: parseHttpResult,
+  });
 }

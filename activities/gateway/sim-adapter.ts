@@ -7,17 +7,9 @@
  * failure (GATEWAY_ERROR_CODES, e.g. `processing_error`) is mapped to status `error`.
  */
 import { z } from 'zod';
+import { createJsonGatewayAdapter } from './json-adapter';
 import type { ChargeResult, GatewayAdapter } from './port';
-import {
-  BaseUrl,
-  chargeBody,
-  chargeWithRecovery,
-  DECIMAL_RE,
-  lookupFlow,
-  normalizeStatus,
-  sendJson,
-  TimeoutMs,
-} from './transport';
+import { BaseUrl, DECIMAL_RE, normalizeStatus, TimeoutMs } from './transport';
 
 export interface SimAdapterConfig {
   baseUrl: string;
@@ -53,38 +45,11 @@ export function createSimAdapter(config: SimAdapterConfig): GatewayAdapter {
   const timeoutMs = TimeoutMs.parse(config.timeoutMs);
   const gatewayId = config.gatewayId ?? 'sim';
 
-  const adapter: GatewayAdapter = {
-    lookup(key, opts = {}) {
-      return lookupFlow({
-        gatewayId,
-        idempotencyKey: key,
-        send: () =>
-          sendJson(`${baseUrl}/v1/charges/${encodeURIComponent(key)}`, { method: 'GET' }, timeoutMs, opts),
-        parse: parseSimResult,
-      });
-    },
-
-    charge(req, opts = {}) {
-      const key = req.idempotency_key;
-      return chargeWithRecovery({
-        gatewayId,
-        idempotencyKey: key,
-        opts,
-        lookup: adapter.lookup,
-        parse: parseSimResult,
-        send: () =>
-          sendJson(
-            `${baseUrl}/v1/charges`,
-            {
-              method: 'POST',
-              headers: { 'idempotency-key': key },
-              body: chargeBody(req),
-            },
-            timeoutMs,
-            opts,
-          ),
-      });
-    },
-  };
-  return adapter;
+  return createJsonGatewayAdapter({
+    gatewayId,
+    chargesUrl: `${baseUrl}/v1/charges`,
+    headers: {},
+    timeoutMs,
+    parse: parseSimResult,
+  });
 }
