@@ -190,7 +190,8 @@ async function main() {
     await new Promise((r) => setTimeout(r, 250));
   }
   clearInterval(progress);
-  if (unsafeBegins > 0) say(`peer: postgres.js refused ${unsafeBegins} BEGINs (UNSAFE_TRANSACTION); each was retried`);
+  if (unsafeBegins > 0)
+    say(`peer: postgres.js refused ${unsafeBegins} BEGINs (UNSAFE_TRANSACTION); each was retried`);
 
   const [stats] = await sql<
     { attempts: number; first: number; last: number; collected: number; cycles: number }[]
