@@ -19,11 +19,14 @@ function decodedOrRaw(text: string): string {
 export function storableInput(): MiddlewareHandler {
   return async (c, next) => {
     const url = new URL(c.req.url);
-    for (const [where, raw] of [
-      ['path', url.pathname],
-      ['query', url.search],
-    ] as const) {
-      if (!isStorableText(decodedOrRaw(raw))) {
+    // Segment by segment, as the router decodes path parameters: one undecodable segment must not
+    // hide a %00 in another.
+    const texts = {
+      path: url.pathname.split('/').map(decodedOrRaw),
+      query: [...url.searchParams].flat(),
+    };
+    for (const where of ['path', 'query'] as const) {
+      if (!texts[where].every(isStorableText)) {
         return errorJson(c, 400, `Invalid request: the ${where} ${UNSTORABLE_TEXT}`, [
           { path: `(${where})`, message: UNSTORABLE_TEXT },
         ]);

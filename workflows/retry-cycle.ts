@@ -448,10 +448,14 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       });
     }
     upsertMemo({ amount: first.amount, currency: first.currency, cycle_id: ids.cycle_id });
-    upsertSearchAttributes([
-      { key: CustomerGroupKey, value: group.name },
-      { key: CycleStatusKey, value: status },
-    ]);
+    // Since 'local-store', attempt 1 is recorded in this same workflow task and publish() upserts every
+    // attribute then; an upsert here would be one more visibility write per cycle.
+    if (!local) {
+      upsertSearchAttributes([
+        { key: CustomerGroupKey, value: group.name },
+        { key: CycleStatusKey, value: status },
+      ]);
+    }
     await emit('cycle.started', {});
   }
 
