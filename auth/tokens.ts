@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { apiTokens, users } from '../db/schema';
 
@@ -83,13 +83,31 @@ export async function listTokens(db: Db) {
 }
 
 /** The email the credentials belong to, or null. */
-export async function verifyCredentials(db: Db, email: string, token: string): Promise<string | null> {
-  const digest = tokenDigest(token);
-  const [row] = await db
+/** The login behind a token digest: prepared once per database, as every request asks it. */
+function buildLoginByDigest(db: Db) {
+  return db
     .select({ email: users.email, digest: apiTokens.digest })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(eq(apiTokens.digest, digest));
+    .where(eq(apiTokens.digest, sql.placeholder('digest')))
+    .prepare('login_by_digest');
+}
+
+const loginStatements = new WeakMap<Db, ReturnType<typeof buildLoginByDigest>>();
+
+async function loginByDigest(db: Db, digest: string) {
+  let statement = loginStatements.get(db);
+  if (!statement) {
+    statement = buildLoginByDigest(db);
+    loginStatements.set(db, statement);
+  }
+  const [row] = await statement.execute({ digest });
+  return row;
+}
+
+export async function verifyCredentials(db: Db, email: string, token: string): Promise<string | null> {
+  const digest = tokenDigest(token);
+  const row = await loginByDigest(db, digest);
   if (!row) return null;
   // The lookup is by digest; the constant-time compare of the digests and of the user keeps the
   // answer's timing independent of how much of a guess was right.
@@ -103,10 +121,5 @@ export async function verifyCredentials(db: Db, email: string, token: string): P
 
 /** Like verifyCredentials for headers that carry only the token (SmartPay's x-api-key). */
 export async function verifyToken(db: Db, token: string): Promise<string | null> {
-  const [row] = await db
-    .select({ email: users.email })
-    .from(apiTokens)
-    .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(eq(apiTokens.digest, tokenDigest(token)));
-  return row?.email ?? null;
+  return (await loginByDigest(db, tokenDigest(token)))?.email ?? null;
 }
