@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { failedPaymentSchema } from '../../workflows/failed-payment';
 import { isStorableText, toStorableText, unstorablePath } from '../../workflows/storable-text';
+import { failedPayment } from '../support/cycle-harness';
 
 // What Postgres text/jsonb can hold: no U+0000 and no unpaired UTF-16 surrogate. Checked against the
 // definition itself: a string is storable iff it encodes to UTF-8 and back unchanged with no NUL.
@@ -47,20 +48,10 @@ describe('storable text', () => {
   });
 
   it('a failed payment refuses unstorable text in every text field and in account', () => {
-    const payment = {
-      payment_id: 'P-1',
-      account_id: 'A-1',
-      invoice_id: 'I-1',
-      amount: '10.00',
-      currency: 'USD',
-      payment_method_id: 'pm-1',
-      gateway_id: 'sim',
-      gateway_response_code: 'insufficient_funds',
-      gateway_response_message: 'declined',
-      source: 'billing',
+    const payment = failedPayment('sim.approve', {
       subscription_id: 'S-1',
       account: { segment: 'smb', tags: ['a'] },
-    };
+    });
     expect(failedPaymentSchema.safeParse(payment).success).toBe(true);
     const fields = [
       'payment_id',
@@ -75,7 +66,7 @@ describe('storable text', () => {
     ] as const;
     fc.assert(
       fc.property(fc.constantFrom(...fields), odd, (field, o) => {
-        const result = failedPaymentSchema.safeParse({ ...payment, [field]: `${payment[field]}${o}` });
+        const result = failedPaymentSchema.safeParse({ ...payment, [field]: `${payment[field] ?? ''}${o}` });
         expect(result.success).toBe(false);
         expect(result.error?.issues[0]?.path).toEqual([field]);
       }),
