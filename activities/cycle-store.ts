@@ -160,10 +160,6 @@ export function createCycleStore(db: Db, opts: { lifecycleWebhooks: boolean }) {
             )
             .onConflictDoNothing();
         }
-        const collected = await tx
-          .select({ sum: sql<string>`coalesce(sum(${attempts.amountCollected}), 0)::text` })
-          .from(attempts)
-          .where(eq(attempts.cycleId, input.cycle_id));
         const c = input.cycle;
         await tx
           .update(cycles)
@@ -174,7 +170,8 @@ export function createCycleStore(db: Db, opts: { lifecycleWebhooks: boolean }) {
             nextAttemptAt: c.next_attempt ? new Date(c.next_attempt) : null,
             outstanding: c.outstanding,
             paymentMethodId: c.payment_method_id,
-            amountCollected: collected[0]?.sum ?? '0',
+            // In the same statement: the attempts upserted above are visible to it (same transaction).
+            amountCollected: sql`(select coalesce(sum(${attempts.amountCollected}), 0) from ${attempts} where ${attempts.cycleId} = ${input.cycle_id})`,
             updatedAt: new Date(input.events.at(-1)?.at ?? Date.now()),
           })
           .where(eq(cycles.id, input.cycle_id));

@@ -54,7 +54,13 @@ describe('RetryCycle on the real dev server and real Postgres', () => {
     ]);
 
     const [cycle] = await h.db.db.select().from(cycles).where(eq(cycles.id, submitted.cycle_id));
-    expect(cycle).toMatchObject({ status: 'collected', endReason: 'collected', nextAttemptAt: null });
+    expect(cycle).toMatchObject({
+      status: 'collected',
+      endReason: 'collected',
+      nextAttemptAt: null,
+      // Summed from its attempts in the statement that records the end.
+      amountCollected: '100.0000',
+    });
     expect(cycle?.endedAt).toBeInstanceOf(Date);
     const events = await h.db.db
       .select()
