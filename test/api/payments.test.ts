@@ -21,6 +21,7 @@ import {
   testConfig,
 } from '../support/cycle-harness';
 import { uniqueName } from '../support/temporal';
+import { expectedFirstAttempt, UTC_MS } from '../support/zuora-shapes';
 
 // Every CPR payment route through app.request(), with a real worker, Temporal and Postgres behind it.
 
@@ -28,7 +29,6 @@ const P = '/api/v1/payments';
 const ENQUEUED = 'Payments with the following IDs enqueued for processing: ';
 const REMOVED = 'Payments with the following IDs have been removed from the retry cycle: ';
 const SUBMITTED = { success: true, message: 'Payment entered into retry process' };
-const UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 type ErrorBody = { success: false; message: string; errors?: { path: string; message: string }[] };
 type Cycles = { cycles: Record<string, unknown>[] };
@@ -174,19 +174,7 @@ describe('CPR payment routes', () => {
       customer_group: 'Slow',
       next_attempt: expect.stringMatching(UTC_MS),
     });
-    expect((cycle?.attempts as unknown[] | undefined)?.[0]).toEqual({
-      attempt_number: 1,
-      zuora_payment_id: payment.payment_id,
-      time_of_execution: expect.stringMatching(UTC_MS),
-      source: 'PR-00000371',
-      cpr_generated: false,
-      success: false,
-      amount_collected: '0.0',
-      action_info: { action: 'Retry' },
-      retry_info: { next: expect.stringMatching(/\.\d{3}(Z|[+-]\d\d:\d\d)$/), criteria: 'incremental_time' },
-      mapping_info: { label: 'Soft Decline', level: 'code', customer_group_id: 2 },
-      gateway_info: { id: 'sim', code: 'insufficient_funds', response: 'Your card has insufficient funds.' },
-    });
+    expect((cycle?.attempts as unknown[] | undefined)?.[0]).toEqual(expectedFirstAttempt(payment));
 
     // The same payment again: 200, and still one attempt.
     await submit(payment);

@@ -11,6 +11,7 @@ import {
   startHarness,
   testConfig,
 } from '../support/cycle-harness';
+import { expectedFirstAttempt } from '../support/zuora-shapes';
 
 describe('RetryCycle on the real dev server and real Postgres', () => {
   let h: Harness;
@@ -113,19 +114,7 @@ describe('RetryCycle on the real dev server and real Postgres', () => {
       customer_group: 'Slow',
     });
     expect(state?.next_attempt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    expect(state?.attempts[0]).toEqual({
-      attempt_number: 1,
-      zuora_payment_id: payment.payment_id,
-      time_of_execution: expect.stringMatching(/\.\d{3}Z$/),
-      source: 'PR-00000371',
-      cpr_generated: false,
-      success: false,
-      amount_collected: '0.0',
-      action_info: { action: 'Retry' },
-      retry_info: { next: expect.stringMatching(/\.\d{3}(Z|[+-]\d\d:\d\d)$/), criteria: 'incremental_time' },
-      mapping_info: { label: 'Soft Decline', level: 'code', customer_group_id: 2 },
-      gateway_info: { id: 'sim', code: 'insufficient_funds', response: 'Your card has insufficient funds.' },
-    });
+    expect(state?.attempts[0]).toEqual(expectedFirstAttempt(payment));
     const details = await h.cycles.details(doc);
     expect(details).toMatchObject({
       cycle_id: submitted.cycle_id,
