@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { tryDecodeURIComponent } from 'hono/utils/url';
 import { formatPath } from '../policy';
 import { isStorableText, UNSTORABLE_TEXT, unstorablePath } from '../workflows/storable-text';
 import { errorJson } from './errors';
@@ -7,22 +8,13 @@ import { errorJson } from './errors';
 // Postgres could not store is refused here with a 400 naming it, instead of failing as a 500 (or, for
 // a submitted payment, as a cycle whose first write can never succeed).
 
-function decodedOrRaw(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    // Not valid percent-encoded UTF-8: the router keeps it as sent, which is storable text.
-    return text;
-  }
-}
-
 export function storableInput(): MiddlewareHandler {
   return async (c, next) => {
     const url = new URL(c.req.url);
-    // Segment by segment, as the router decodes path parameters: one undecodable segment must not
-    // hide a %00 in another.
+    // Segment by segment, with the decoder Hono uses for path parameters: it decodes every valid
+    // escape even in a segment that does not decode as a whole, so a %00 there reaches the route.
     const texts = {
-      path: url.pathname.split('/').map(decodedOrRaw),
+      path: url.pathname.split('/').map(tryDecodeURIComponent),
       query: [...url.searchParams].flat(),
     };
     for (const where of ['path', 'query'] as const) {

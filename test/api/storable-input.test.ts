@@ -24,6 +24,8 @@ describe('unstorable text in a request', () => {
   it('in a path segment, also when another segment does not decode', async () => {
     await expect400(await t.json('GET', '/api/v1/payments/invoice_cycle_history/INV%00'), '(path)');
     await expect400(await t.json('GET', '/subscriptions/a%00b/billing-cycles/x/manual-retries/%'), '(path)');
+    // The router decodes what it can of a segment that does not decode as a whole, NUL included.
+    await expect400(await t.json('GET', '/api/v1/payments/invoice_cycle_history/a%00b%zz'), '(path)');
     // Undecodable on its own is storable text: the route's own validation answers.
     const odd = await t.json('GET', '/api/v1/config/versions/%E0%A4%A');
     expect(odd.status).toBe(400);

@@ -63,6 +63,7 @@ const ODD_IDS: Record<string, string> = {
   NUL: encodeURIComponent('a\u0000b'),
   'raw bad UTF-8': '%ED%A0%80%FF%C0%80',
   'raw lone %': 'a%zz%',
+  'NUL beside raw %': 'a%00b%zz',
 };
 
 /** The value with every string in it replaced. */
