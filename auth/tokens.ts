@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { preparedPerDatabase } from '../db/prepared';
 import { apiTokens, users } from '../db/schema';
 
 const TOKEN_PREFIX = 'cpr_';
@@ -84,24 +85,17 @@ export async function listTokens(db: Db) {
 
 /** The email the credentials belong to, or null. */
 /** The login behind a token digest: prepared once per database, as every request asks it. */
-function buildLoginByDigest(db: Db) {
-  return db
+const loginByDigestStatement = preparedPerDatabase((db) =>
+  db
     .select({ email: users.email, digest: apiTokens.digest })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(eq(apiTokens.digest, sql.placeholder('digest')))
-    .prepare('login_by_digest');
-}
-
-const loginStatements = new WeakMap<Db, ReturnType<typeof buildLoginByDigest>>();
+    .prepare('login_by_digest'),
+);
 
 async function loginByDigest(db: Db, digest: string) {
-  let statement = loginStatements.get(db);
-  if (!statement) {
-    statement = buildLoginByDigest(db);
-    loginStatements.set(db, statement);
-  }
-  const [row] = await statement.execute({ digest });
+  const [row] = await loginByDigestStatement(db).execute({ digest });
   return row;
 }
 

@@ -3,6 +3,7 @@ import { ACTIVE_STATUSES, type AttemptRecord, type CycleStatus } from '../workfl
 import type { DocumentRef, DocumentType } from '../workflows/failed-payment';
 import type { CycleViewInput } from '../workflows/zuora-view';
 import type { Db } from './client';
+import { preparedPerDatabase } from './prepared';
 import { attempts, cycles } from './schema';
 
 // Reads behind the cycle endpoints: the history (every cycle) and the active cycles of a document or
@@ -66,7 +67,7 @@ export function cycleViewOf(row: CycleRow, rows: AttemptRow[]): CycleViewInput {
  * every request was a quarter of the API's CPU. Scope values are placeholders; the attempts come
  * from a subquery on the same scope, so both statements run at once.
  */
-function buildHistoryStatements(db: Db) {
+const historyStatements = preparedPerDatabase((db) => {
   const docScope = and(
     eq(cycles.documentType, sql.placeholder('type')),
     eq(cycles.documentId, sql.placeholder('id')),
@@ -88,14 +89,24 @@ function buildHistoryStatements(db: Db) {
       .prepare(`attempts_${name}`),
   });
   return {
-    document: statements('document', docScope),
-    account: statements('account', accountScope),
-    activeDocument: statements('active_document', and(docScope, active)),
-    activeAccount: statements('active_account', and(accountScope, active)),
+    every: { document: statements('document', docScope), account: statements('account', accountScope) },
+    active: {
+      document: statements('active_document', and(docScope, active)),
+      account: statements('active_account', and(accountScope, active)),
+    },
   };
-}
+});
 
-const historyStatements = new WeakMap<Db, ReturnType<typeof buildHistoryStatements>>();
+/** Attempt rows (in attempt order) grouped by their cycle. */
+function groupByCycle(rows: AttemptRow[]): Map<number, AttemptRow[]> {
+  const byCycle = new Map<number, AttemptRow[]>();
+  for (const a of rows) {
+    const list = byCycle.get(a.cycleId);
+    if (list) list.push(a);
+    else byCycle.set(a.cycleId, [a]);
+  }
+  return byCycle;
+}
 
 /** Every cycle in scope (or only the active ones), oldest first, each with its attempts. */
 export async function cycleHistory(
@@ -103,47 +114,26 @@ export async function cycleHistory(
   scope: CycleScope,
   opts: { activeOnly?: boolean } = {},
 ): Promise<CycleViewInput[]> {
-  let all = historyStatements.get(db);
-  if (!all) {
-    all = buildHistoryStatements(db);
-    historyStatements.set(db, all);
-  }
   const byDocument = 'document' in scope;
-  const chosen = opts.activeOnly
-    ? byDocument
-      ? all.activeDocument
-      : all.activeAccount
-    : byDocument
-      ? all.document
-      : all.account;
+  const chosen =
+    historyStatements(db)[opts.activeOnly ? 'active' : 'every'][byDocument ? 'document' : 'account'];
   const values = byDocument
     ? { type: scope.document.type, id: scope.document.id }
     : { account: scope.accountId };
   const [found, rows] = await Promise.all([chosen.cycles.execute(values), chosen.attempts.execute(values)]);
-  const byCycle = new Map<number, AttemptRow[]>();
-  for (const a of rows) {
-    const list = byCycle.get(a.cycleId);
-    if (list) list.push(a);
-    else byCycle.set(a.cycleId, [a]);
-  }
+  const byCycle = groupByCycle(rows);
   return found.map((c) => cycleViewOf(c, byCycle.get(c.id) ?? []));
 }
 
 /** The attempts of these cycles in one query, grouped by cycle, in attempt order. */
 export async function attemptsByCycle(db: Db, cycleIds: number[]): Promise<Map<number, AttemptRow[]>> {
-  const byCycle = new Map<number, AttemptRow[]>();
-  if (cycleIds.length === 0) return byCycle;
+  if (cycleIds.length === 0) return new Map();
   const rows = await db
     .select()
     .from(attempts)
     .where(inArray(attempts.cycleId, cycleIds))
     .orderBy(asc(attempts.cycleId), asc(attempts.attemptNumber));
-  for (const a of rows) {
-    const list = byCycle.get(a.cycleId);
-    if (list) list.push(a);
-    else byCycle.set(a.cycleId, [a]);
-  }
-  return byCycle;
+  return groupByCycle(rows);
 }
 
 export interface ActiveCycleRef {

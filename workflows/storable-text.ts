@@ -3,6 +3,7 @@
 // checked against this at every boundary instead; third-party text (gateway messages) is cleaned.
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
 export const UNSTORABLE_TEXT = 'must not contain U+0000 or an unpaired UTF-16 surrogate';
 
@@ -51,5 +52,5 @@ export function unstorablePath(value: unknown): (string | number)[] | undefined 
 /** Text from outside our control made storable: NULs dropped, unpaired surrogates replaced by U+FFFD. */
 export function toStorableText(text: string): string {
   if (isStorableText(text)) return text;
-  return text.replaceAll('\u0000', '').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
+  return text.replaceAll('\u0000', '').replace(LONE_SURROGATES, '\uFFFD');
 }

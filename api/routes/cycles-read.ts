@@ -31,8 +31,8 @@ export function registerCycleReadRoutes(app: OpenAPIHono<AppEnv>, { db }: CycleR
   const history = async (scope: CycleScope) => (await cycleHistory(db, scope)).map(toZuoraCycle);
 
   /**
-   * A cycle found by its document names it (toZuoraCycle sets the document's id from the workflow or
-   * the row), but ZuoraCycle leaves both ids optional; this tells the type checker which one is there.
+   * A cycle found by its document names it (toZuoraCycle sets the document's id from the row), but
+   * ZuoraCycle leaves both ids optional; this tells the type checker which one is there.
    */
   const naming =
     <K extends 'invoice_id' | 'debit_memo_id'>(key: K) =>
