@@ -4,6 +4,7 @@
 // Re-record (and review the diff) only when a change is meant to be incompatible, e.g. behind patched().
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { pino } from 'pino';
@@ -47,7 +48,6 @@ const worker = await createWorker({
 });
 const running = worker.run();
 const cycles = createCycleClient({ client, taskQueue });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let n = 0;
 const payment = (pm: string, extra: Partial<FailedPayment> = {}): FailedPayment => {

@@ -1,11 +1,12 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { queryRows } from '../../db/rows';
 import { attempts, cycles } from '../../db/schema';
 import { createSimServer } from '../../sim/server';
 import type { CycleDetails } from '../../workflows/cycle-types';
 import { documentOf } from '../../workflows/failed-payment';
+import { cleanupsAfterAll } from '../support/cleanups';
 import {
   eventually,
   failedPayment,
@@ -26,10 +27,7 @@ const attemptNumbers = async (h: Harness, cycleId: number) =>
   ).map((r) => r.n);
 
 describe('no double charge and nothing lost, whatever fails', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterAll(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => {});
-  });
+  const cleanups = cleanupsAfterAll();
 
   it('survives the worker being SIGKILLed in the middle of a slow charge', async () => {
     const sim = createSimServer({ latencyMs: 3000 });

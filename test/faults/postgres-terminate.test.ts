@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
-import { afterAll, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { createDb } from '../../db/client';
+import { cleanupsAfterAll } from '../support/cleanups';
 import {
   failedPayment,
   spawnWorker,
@@ -34,12 +36,7 @@ const SCRIPTS = [
   'sim.do_not_honor.lost_card', // stopped by rule
 ];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => {});
-});
+const cleanups = cleanupsAfterAll();
 
 it('records every attempt exactly once while Postgres connections are terminated', async () => {
   const started = Date.now();

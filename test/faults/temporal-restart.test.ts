@@ -3,7 +3,8 @@ import '@hono/zod-openapi';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { mapLimit } from '../../api/routes/map-limit';
 import { createCycleClient } from '../../client/cycles';
 import type { RetryConfig } from '../../policy';
 import { connectClient } from '../../temporal/connection';
@@ -11,6 +12,7 @@ import { type DevServer, freePort, startDevServer } from '../../temporal/dev-ser
 import { resolveTemporal } from '../../temporal/resolve-binary';
 import type { FailedPayment } from '../../workflows/failed-payment';
 import { basic, testApp } from '../support/api';
+import { cleanupsAfterAll } from '../support/cleanups';
 import { failedPayment, spawnWorker, startHarness, testConfig } from '../support/cycle-harness';
 import { startFaultSim } from './support/fault-sim';
 import { reportScenario } from './support/summary';
@@ -50,19 +52,7 @@ function restartConfig(): RetryConfig {
   return { ...base, customer_groups: [forty, ...base.customer_groups] } as RetryConfig;
 }
 
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
-
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => {});
-});
+const cleanups = cleanupsAfterAll();
 
 it('keeps 200 sleeping cycles through a restart of the Temporal server', async () => {
   const started = Date.now();

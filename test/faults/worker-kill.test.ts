@@ -1,7 +1,9 @@
 // First: the API's zod extension must load before any schema it annotates (see the report).
 import '@hono/zod-openapi';
-import { afterAll, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect, it } from 'vitest';
 import { basic, testApp } from '../support/api';
+import { cleanupsAfterAll } from '../support/cleanups';
 import {
   failedPayment,
   spawnWorker,
@@ -35,13 +37,9 @@ const SCRIPTS = [
   'sim.approve',
 ];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const between = (min: number, max: number) => min + Math.random() * (max - min);
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => {});
-});
+const cleanups = cleanupsAfterAll();
 
 it('loses and duplicates nothing when the worker is SIGKILLed mid-charge 20 times', async () => {
   const started = Date.now();

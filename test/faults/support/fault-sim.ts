@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
 import { createSimServer } from '../../../sim/server';
 
@@ -16,8 +17,6 @@ export interface FaultSim extends SimEndpoint {
   /** The gateway faults served so far: timeouts, lost responses and 500s. */
   faults(): { 'gw timeout': number; 'gw lost response': number; 'gw 500': number };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The simulated gateway behind thin listeners that spread its latency over [minLatencyMs,

@@ -1,4 +1,5 @@
 import { asc, eq } from 'drizzle-orm';
+import { mapLimit } from '../../../api/routes/map-limit';
 import type { CycleClient } from '../../../client/cycles';
 import type { Db } from '../../../db/client';
 import { attempts, cycles } from '../../../db/schema';
@@ -86,20 +87,6 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i] as T);
-      }
-    }),
-  );
-  return out;
 }
 
 /** Waits for every cycle to close (up to `timeoutMs` in all), then checks each one against the rest. */
