@@ -73,11 +73,12 @@ const getCycles = <S extends z.ZodType, R extends z.ZodObject>(
     description: `${description} An unknown id answers \`{"cycles": []}\`.`,
     security,
     request: { params },
-    responses: { 200: json(schema, 'The cycles'), 400: e400, 401: e401, 503: e503 },
+    // Read from Postgres only: no Temporal call, so no 503 for Temporal being down.
+    responses: { 200: json(schema, 'The cycles'), 400: e400, 401: e401 },
   });
 
 const ACTIVE =
-  'Gets the active retry cycles (not completed, status "Cycle Incomplete") from the live workflows: a cycle is listed, with its attempt, as soon as its submit has answered.';
+  'Gets the active retry cycles (in retry or paused, status "Cycle Incomplete"): a cycle is listed, with its attempt, as soon as its submit has answered, and every later change as soon as its workflow has recorded it.';
 const HISTORY = 'Gets every retry cycle, completed and active, oldest first.';
 
 export const activeInvoiceCycleRoute = getCycles(
