@@ -14,7 +14,7 @@ import { createSimServer } from '../../sim/server';
 import { projectRoot } from '../../temporal/resolve-binary';
 import { createWorker } from '../../worker/create-worker';
 import type { FailedPayment } from '../../workflows/failed-payment';
-import { openTestDb } from './databases';
+import { type DbKind, openTestDb } from './databases';
 import { testConfig } from './test-config';
 
 export { testConfig };
@@ -31,9 +31,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Real Postgres, real Temporal, a real worker on a private task queue, the shared simulator. */
+/**
+ * A real database (Postgres by default, or in-process PGlite with `kind: 'pglite'`), real Temporal, a
+ * real worker on a private task queue, a simulator of its own. Tests that touch the database run the
+ * same body on both kinds (`describe.each(dbKinds)`).
+ */
 export async function startHarness(
   opts: {
+    kind?: DbKind;
     config?: RetryConfig;
     simUrl?: string;
     worker?: boolean;
@@ -41,7 +46,7 @@ export async function startHarness(
     webhooks?: WebhookOptions;
   } = {},
 ): Promise<Harness> {
-  const db = await openTestDb('postgres');
+  const db = await openTestDb(opts.kind ?? 'postgres');
   await ensureConfig(db.db, opts.config ?? testConfig());
   const temporal = await testTemporal();
   const taskQueue = uniqueName('cycles');
