@@ -19,6 +19,7 @@ import { registerHealthRoutes } from './routes/health';
 import { registerMetricRoutes } from './routes/metrics';
 import { registerPaymentRoutes } from './routes/payments';
 import { storableInput } from './storable-input';
+import { closeOnUnreadBody } from './unread-body';
 
 export interface AppDeps {
   db: Db;
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps) {
   });
   const limiter = deps.limiter ?? createFailedAuthLimiter({ max: 20, windowMs: 60_000 });
 
+  app.use(closeOnUnreadBody());
   app.use(requestId());
   app.use(async (c, next) => {
     const log = deps.logger.child({ reqId: c.get('requestId') });
