@@ -29,8 +29,12 @@ export async function startSimulator(opts: {
       SIM_LEDGER_PATH: opts.ledgerPath ?? '',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // The IPC channel is how the simulator knows we are gone: it stops when the channel closes, even if
+    // this process was SIGKILLed, instead of living on as an orphan that holds SIM_PORT.
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
+  // The channel must not keep this process alive by itself.
+  child.channel?.unref();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

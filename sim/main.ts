@@ -42,7 +42,7 @@ try {
 }
 
 let stopping = false;
-const stop = (signal: NodeJS.Signals) => {
+const stop = (signal: NodeJS.Signals | 'parent_gone') => {
   if (stopping) process.exit(1); // second signal: give up waiting
   stopping = true;
   sim.close().then(
@@ -61,3 +61,6 @@ const stop = (signal: NodeJS.Signals) => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// Started with an IPC channel (runtime/simulator.ts, as `npm start` does): the channel closes when the
+// parent dies, however it died, and an orphaned simulator would keep its port.
+if (process.send) process.on('disconnect', () => stop('parent_gone'));

@@ -10,7 +10,7 @@ import type { FailedPayment } from '../../workflows/failed-payment';
 import { cleanupsAfterAll } from '../support/cleanups';
 import { failedPayment } from '../support/cycle-harness';
 import { testConfig } from '../support/test-config';
-import { groupMembers, type StartedSystem, spawnStart } from './support/npm-start';
+import { commandOf, groupMembers, type StartedSystem, spawnStart } from './support/npm-start';
 import { reportScenario } from './support/summary';
 import { type Expected, expectOutcome } from './support/verify';
 
@@ -234,4 +234,53 @@ it('resumes every cycle and charges nothing twice when npm start is SIGKILLed mi
     seconds: Math.round((Date.now() - started) / 1000),
     notes: [`charges in flight at the kills: ${inFlightAtKill.map((ch) => ch.idempotency_key).join(', ')}`],
   });
+});
+
+it('leaves no process behind when only its node process is SIGKILLed (OOM killer, kill -9 <pid>)', {
+  timeout: 300_000,
+}, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cpr-start-orphans-'));
+  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  const [port, devPort, uiPort, simPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const source = resolveTemporal({});
+  const system = spawnStart({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    TEMPORAL_DEV_PORT: String(devPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    SIM_PORT: String(simPort),
+    TEMPORAL_CLI: source.kind === 'binary' ? source.path : undefined,
+    WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+    LOG_LEVEL: 'warn',
+  });
+  cleanups.push(async () => system.killGroup());
+  await until(
+    'npm start to be ready',
+    async () => {
+      if (system.child.exitCode !== null) throw new Error(`npm start exited: ${system.output()}`);
+      return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined;
+    },
+    180_000,
+  );
+  const children = groupMembers(system.pgid).filter((pid) => pid !== system.pgid);
+  const names = children.map(commandOf);
+  expect(names.some((c) => c.includes('temporal') && c.includes('start-dev'))).toBe(true);
+  expect(names.some((c) => c.includes('sim/main.ts'))).toBe(true);
+
+  process.kill(system.pgid, 'SIGKILL');
+  // The dev server gets SIGTERM from the kernel (parent-death signal), the simulator sees its IPC
+  // channel close; both stop on their own, which frees their ports for the next start.
+  const left = await until(
+    'the children of the killed node process to stop',
+    async () => (groupMembers(system.pgid).length === 0 ? [] : undefined),
+    30_000,
+  ).catch(() => groupMembers(system.pgid).map((pid) => `${pid} ${commandOf(pid)}`));
+  expect(left).toEqual([]);
 });

@@ -47,6 +47,30 @@ describe('sim/main.ts', () => {
     }
   });
 
+  it('stops when the IPC channel of the process that started it closes (its parent died)', {
+    timeout: 20_000,
+  }, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts'], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'info', SIM_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+    });
+    try {
+      await firstLine(child, () => out);
+      // What the kernel does to the channel when the parent is SIGKILLed.
+      child.disconnect();
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+      expect(out).toContain('"signal":"parent_gone"');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('exits 1 naming the bad variable and the expected form', { timeout: 20_000 }, async () => {
     const { child, output } = run({ SIM_PORT: 'abc' });
     const [code] = await once(child, 'exit');
