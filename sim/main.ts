@@ -63,4 +63,4 @@ process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 // Started with an IPC channel (runtime/simulator.ts, as `npm start` does): the channel closes when the
 // parent dies, however it died, and an orphaned simulator would keep its port.
-if (process.send) process.on('disconnect', () => stop('parent_gone'));
+if (process.send) process.on('disconnect', () => stopping || stop('parent_gone'));
