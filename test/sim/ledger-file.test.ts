@@ -136,6 +136,31 @@ describe('sim ledger on disk', () => {
     again.ledger.close();
   });
 
+  it('loads the records before the cut, whatever byte a crash cut the file at', () => {
+    const pm = uniq('sim.insufficient_funds.approve');
+    const lines = [
+      { kind: 'charge', charge: record(key(), pm) },
+      { kind: 'request', payment_method_id: pm },
+      { kind: 'charge', charge: { ...record(key(), pm), metadata: { note: 'é ünïcode ✓' } } },
+    ].map((e) => Buffer.from(`${JSON.stringify(e)}\n`, 'utf8'));
+    const whole = Buffer.concat(lines);
+    const ends = lines.map((_, i) => lines.slice(0, i + 1).reduce((n, l) => n + l.length, 0));
+    const path = newPath();
+    for (let cut = 0; cut <= whole.length; cut++) {
+      writeFileSync(path, whole.subarray(0, cut));
+      const { ledger, tornBytes } = SimLedger.open(path);
+      const complete = ends.filter((end) => end <= cut).length;
+      const goodBytes = complete === 0 ? 0 : (ends[complete - 1] as number);
+      expect({ cut, requests: ledger.requestCount, tornBytes }).toEqual({
+        cut,
+        requests: complete,
+        tornBytes: cut - goodBytes,
+      });
+      expect(statSync(path).size).toBe(goodBytes);
+      ledger.close();
+    }
+  });
+
   it('drops a last line that ends but does not parse (its bytes lost with the page cache)', () => {
     const path = newPath();
     const pm = uniq('sim.approve');
