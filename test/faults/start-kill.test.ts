@@ -42,10 +42,18 @@ interface Charge {
   gateway_payment_id: string;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+/** Polls `fn` until it returns a value; `gone` names a reason to give up at once (e.g. the process died). */
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs: number,
+  gone?: () => string | undefined,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
+    const reason = gone?.();
+    if (reason) throw new Error(`gave up waiting for ${what}: ${reason}`);
     try {
       const value = await fn();
       if (value !== undefined) return value;
@@ -93,19 +101,19 @@ it('resumes every cycle and charges nothing twice when npm start is SIGKILLed mi
   const simUrl = `http://127.0.0.1:${simPort}`;
 
   let system: StartedSystem | undefined;
+  const systems: StartedSystem[] = [];
   // Whatever happens, no process of any start outlives the test.
-  cleanups.push(async () => system?.killGroup());
+  cleanups.push(async () => Promise.all(systems.map((s) => s.killGroup())));
   let auth = '';
   const start = async () => {
-    system = spawnStart(env);
-    const current = system;
+    const current = spawnStart(env);
+    system = current;
+    systems.push(current);
     await until(
       'npm start to be ready',
-      async () => {
-        if (current.child.exitCode !== null) throw new Error(`npm start exited: ${current.output()}`);
-        return (await fetch(`${api}/readyz`)).status === 200 ? true : undefined;
-      },
+      async () => ((await fetch(`${api}/readyz`)).status === 200 ? true : undefined),
       180_000,
+      () => (current.child.exitCode === null ? undefined : `npm start exited: ${current.output()}`),
     );
     const creds = JSON.parse(readFileSync(join(dataDir, 'dev-credentials.json'), 'utf8')) as {
       email: string;
@@ -263,11 +271,9 @@ it('leaves no process behind when only its node process is SIGKILLed (OOM killer
   cleanups.push(async () => system.killGroup());
   await until(
     'npm start to be ready',
-    async () => {
-      if (system.child.exitCode !== null) throw new Error(`npm start exited: ${system.output()}`);
-      return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined;
-    },
+    async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined),
     180_000,
+    () => (system.child.exitCode === null ? undefined : `npm start exited: ${system.output()}`),
   );
   const children = groupMembers(system.pgid).filter((pid) => pid !== system.pgid);
   const names = children.map(commandOf);
