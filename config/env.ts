@@ -77,7 +77,8 @@ export const envDescriptions: Record<keyof Env, string> = {
   LOG_LEVEL: 'pino log level',
   HOST: 'interface the API binds to',
   PORT: 'API port',
-  DATA_DIR: 'where `npm start` keeps PGlite, the dev Temporal SQLite file and dev credentials',
+  DATA_DIR:
+    "where `npm start` keeps PGlite, the dev Temporal SQLite file, the simulated gateway's ledger and dev credentials",
   DATABASE_URL: 'Postgres URL; unset means embedded PGlite under `DATA_DIR/pglite`',
   DATABASE_POOL_SIZE: 'postgres-js pool size per process',
   TEMPORAL_ADDRESS: 'existing Temporal frontend `host:port`; unset means `npm start` runs a dev server',

@@ -51,10 +51,15 @@ async function main() {
     cleanup.push({ name: 'temporal dev server', run: () => (devServer as DevServer).stop() });
   }
 
-  // 2. The simulated gateway, unless SIM_URL points at one.
+  // 2. The simulated gateway, unless SIM_URL points at one. Its ledger is kept under DATA_DIR: a real
+  // gateway remembers idempotency keys, so a charge in flight when `npm start` died is not made twice.
   let simUrl = env.SIM_URL;
   if (!simUrl) {
-    const sim = await startSimulator({ port: env.SIM_PORT, latencyMs: env.SIM_LATENCY_MS });
+    const sim = await startSimulator({
+      port: env.SIM_PORT,
+      latencyMs: env.SIM_LATENCY_MS,
+      ledgerPath: join(dataDir, 'sim-ledger.jsonl'),
+    });
     simUrl = sim.url;
     cleanup.push({ name: 'simulator', run: () => sim.stop() });
   }
