@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCycleClient } from '../../client/cycles';
 import { createManualRetryClient } from '../../client/manual-retries';
 import { createDb, type DbHandle } from '../../db/client';
 import { cycleHistory } from '../../db/cycle-queries';
+import { queryRows } from '../../db/rows';
 import { attempts, cycles, manualRetries } from '../../db/schema';
 import { basic, TEST_TOKEN, testApp } from '../support/api';
 import { dbKinds, openTestDb } from '../support/databases';
@@ -16,6 +18,9 @@ import { pgliteWireLog, postgresWireLog, type StatementLog } from '../support/wi
 // the only other statement a request may run is its login lookup.
 
 type Json = Record<string, unknown>;
+
+/** +05:45: an offset no rounding or truncation of hours can hide. */
+const ZONE = 'Asia/Kathmandu';
 
 const isLogin = (sql: string) => sql.includes('"api_tokens"');
 
@@ -39,6 +44,10 @@ describe.each(dbKinds)('one read statement per cycle GET (%s)', (kind) => {
   beforeAll(async () => {
     if (kind === 'postgres') {
       base = await openTestDb('postgres');
+      // Sessions not in UTC: timestamps inside JSON come in the session's zone and must still be
+      // answered in UTC, exactly as before.
+      const name = new URL(base.url ?? '').pathname.slice(1);
+      await base.db.execute(sql.raw(`alter database "${name}" set timezone to '${ZONE}'`));
       const proxy = await postgresWireLog(base.url ?? '');
       wire = proxy;
       // One connection: postgres-js asks for the array types once per new connection, which would
@@ -46,6 +55,7 @@ describe.each(dbKinds)('one read statement per cycle GET (%s)', (kind) => {
       handle = await createDb({ kind: 'postgres', url: proxy.proxiedUrl, poolSize: 1 });
     } else {
       handle = await openTestDb('pglite');
+      await handle.db.execute(sql.raw(`set time zone '${ZONE}'`));
       wire = pgliteWireLog(handle);
     }
     temporal = await testTemporal();
@@ -210,6 +220,11 @@ describe.each(dbKinds)('one read statement per cycle GET (%s)', (kind) => {
   ];
 
   it('maps the aggregated attempts exactly as stored: decimals as text, timestamps as UTC ISO', async () => {
+    const [{ zone } = { zone: '' }] = await queryRows<{ zone: string }>(
+      handle.db,
+      sql`select current_setting('TimeZone') as zone`,
+    );
+    expect(zone).toBe(ZONE);
     const [found] = await cycleHistory(
       handle.db,
       { document: { type: 'invoice', id: invoice } },
