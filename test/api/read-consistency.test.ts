@@ -12,8 +12,9 @@ import { uniqueName } from '../support/temporal';
 
 // Every answer of the cycle GETs is one moment of each cycle: read in a tight loop while real cycles
 // charge (real worker, Temporal, simulator), no answer may pair a cycle row with attempts from
-// another moment. Before the reads were one statement, about one answer in 6,000 showed attempt n
-// with the next_attempt that attempt n-1 had scheduled.
+// another moment. With the two-statement reads this loop saw 6 to 8 torn answers in 1,200 to 1,900
+// on Postgres (two connections, a recording committed between them), in every run; PGlite, one
+// session that queued the two reads back to back, never tore, and guards the one statement here.
 
 const P = '/api/v1/payments';
 /** Six rule entries: an opening failure and five charges, then attempts_exhausted. */
