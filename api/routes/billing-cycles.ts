@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { DEFAULT_MANUAL_RETRY_WAIT_MS, type ManualRetryClient } from '../../client/manual-retries';
 import {
-  type AttemptRow,
   type BillingCycleRecord,
   billingCycleStatus,
   type CycleRow,
@@ -14,6 +13,7 @@ import {
   NO_SUBSCRIPTION,
 } from '../../db/billing-cycle-queries';
 import type { Db } from '../../db/client';
+import type { AttemptRecord } from '../../workflows/cycle-types';
 import type { AppEnv } from '../context';
 import { ApiError, errorSchema } from '../errors';
 import { badRequest, jsonResponse } from '../responses';
@@ -153,14 +153,15 @@ export function manualRetryView(retry: ManualRetryRow, cycle: CycleRow): ManualR
   };
 }
 
-function paidAt(cycle: CycleRow, attempts: AttemptRow[]): string | null {
+function paidAt(cycle: CycleRow, attempts: AttemptRecord[]): string | null {
   if (billingCycleStatus(cycle.status) !== 'Captured') return null;
   const paid = attempts.filter((a) => a.success).at(-1);
-  if (paid) return iso(paid.timeOfExecution);
+  if (paid) return paid.time_of_execution;
   return cycle.endedAt ? iso(cycle.endedAt) : iso(cycle.updatedAt);
 }
 
-export function billingCycleView({ cycle, attempts }: BillingCycleRecord): BillingCycleView {
+export function billingCycleView(cycle: BillingCycleRecord): BillingCycleView {
+  const { attempts } = cycle;
   return {
     id: cycle.billingCycleId,
     createdAt: iso(cycle.startedAt),
@@ -185,17 +186,17 @@ export function billingCycleView({ cycle, attempts }: BillingCycleRecord): Billi
     cycleStatus: cycle.status,
     endReason: cycle.endReason,
     transactions: attempts.map((a) => ({
-      id: a.transactionId,
-      attemptNumber: a.attemptNumber,
-      executedAt: iso(a.timeOfExecution),
+      id: a.transaction_id,
+      attemptNumber: a.attempt_number,
+      executedAt: a.time_of_execution,
       amount: num(a.amount),
-      amountCollected: num(a.amountCollected),
+      amountCollected: num(a.amount_collected),
       currency: a.currency,
       success: a.success,
-      gatewayCode: a.gatewayCode,
-      gatewayMessage: a.gatewayResponse,
+      gatewayCode: a.gateway_code,
+      gatewayMessage: a.gateway_response,
       source: a.source,
-      cprGenerated: a.cprGenerated,
+      cprGenerated: a.cpr_generated,
     })),
   };
 }
