@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockFileOf, PgliteLockedError } from '../../db/pglite-lock';
 import { pgliteDirOf } from '../../runtime/data-dir';
 import { openDatabase } from '../../runtime/database';
-import { cli, type RunningStart, startNpmStart } from '../support/npm-start';
+import { cli, type RunningStart, startExpectingFailure, startNpmStart } from '../support/npm-start';
 
 // One process owns the embedded database: with `npm start` running, the CLI goes through its API, so
 // what it does takes effect in the running server at once (before, it opened a second copy of the
@@ -82,6 +82,13 @@ describe('the CLI while npm start runs on the same DATA_DIR', { timeout: 180_000
     expect(err).toBeInstanceOf(PgliteLockedError);
     expect((err as Error).message).toContain(`in use by npm start (pid ${s.pid}, since `);
     expect((err as Error).message).toContain(`API ${s.api})`);
+
+    // A second npm start gives up before starting anything, saying which process has the data.
+    const second = await startExpectingFailure(dataDir);
+    expect(second.code, second.out + second.err).toBe(1);
+    expect(second.err).toContain(`in use by npm start (pid ${s.pid}, since `);
+    expect(second.out).not.toContain('[temporal] starting dev server');
+    expect((await as(dev.email, dev.token)).status).toBe(200);
   });
 
   it('token create: the new token works against the running server at once', async () => {

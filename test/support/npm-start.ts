@@ -94,6 +94,32 @@ export async function startNpmStart(
   };
 }
 
+/** A second `npm start` on `dataDir` that is expected to give up by itself (it is killed after 2 minutes). */
+export async function startExpectingFailure(dataDir: string) {
+  const [port, devPort, uiPort, simPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts', 'start.ts')], {
+    cwd: projectRoot,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      TEMPORAL_DEV_PORT: String(devPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      SIM_PORT: String(simPort),
+      LOG_LEVEL: 'silent',
+    },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
 /** `npm run cli -- <args>` on `dataDir` with only the given environment (no CPR_* from ours). */
 export function cli(dataDir: string, args: string[], extraEnv: Record<string, string> = {}) {
   const r = spawnSync(
