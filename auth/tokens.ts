@@ -75,8 +75,9 @@ export async function tokenExists(db: Db, token: string): Promise<boolean> {
   return (await loginByDigest(db, tokenDigest(token))) !== undefined;
 }
 
-export async function anyTokenExists(db: Db): Promise<boolean> {
-  return (await db.select({ id: apiTokens.id }).from(apiTokens).limit(1)).length > 0;
+/** Whether any user was ever stored (revoking a token keeps its user). */
+export async function anyUserExists(db: Db): Promise<boolean> {
+  return (await db.select({ id: users.id }).from(users).limit(1)).length > 0;
 }
 
 export async function listTokens(db: Db) {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { anyTokenExists, ensureToken, generateToken, tokenExists } from '../auth/tokens';
+import { anyUserExists, ensureToken, generateToken, tokenExists } from '../auth/tokens';
 import type { Env } from '../config/env';
 import type { Db } from '../db/client';
 import { currentConfig, ensureConfig } from '../db/config-versions';
@@ -32,10 +32,10 @@ export async function bootstrapStore(
   let creds: { email: string; token: string } | undefined;
   if (existsSync(devCredentialsFile)) {
     creds = JSON.parse(readFileSync(devCredentialsFile, 'utf8')) as { email: string; token: string };
-    // A revoked dev login stays revoked: the file restores it only into a store with no token at all (a
-    // new database beside an old file). A store that has tokens but not this one had it revoked, and
-    // gets a new dev login instead.
-    if (!(await tokenExists(db, creds.token)) && (await anyTokenExists(db))) creds = undefined;
+    // A revoked dev login stays revoked: the file restores it only into a new store (no user yet: a new
+    // database beside an old file). A store that has users but not this token had it revoked (revoking
+    // keeps the user), and gets a new dev login instead.
+    if (!(await tokenExists(db, creds.token)) && (await anyUserExists(db))) creds = undefined;
   }
   if (!creds) {
     creds = { email: DEV_EMAIL, token: generateToken() };

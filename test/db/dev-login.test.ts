@@ -25,14 +25,20 @@ describe.each<DbKind>(dbKinds)('the dev login on %s', (kind) => {
       const again = await bootstrapStore(db.db, noBootstrap, file);
       expect(again?.token).toBe(first?.token);
 
-      // Another login exists; the dev one is revoked; the next start must not bring it back.
-      await createToken(db.db, 'ops@example.com');
+      // The only login is revoked: the next start must not bring it back, but make a new one.
       expect(await revokeTokens(db.db, { email: DEV_EMAIL })).toBe(1);
       const after = await bootstrapStore(db.db, noBootstrap, file);
       expect(after?.token).not.toBe(first?.token);
       expect(readFile().token).toBe(after?.token);
       expect(await verifyCredentials(db.db, DEV_EMAIL, first?.token as string)).toBeNull();
       expect(await verifyCredentials(db.db, DEV_EMAIL, after?.token as string)).toBe(DEV_EMAIL);
+
+      // The same with another login beside it.
+      await createToken(db.db, 'ops@example.com');
+      expect(await revokeTokens(db.db, { token: after?.token as string })).toBe(1);
+      const third = await bootstrapStore(db.db, noBootstrap, file);
+      expect(third?.token).not.toBe(after?.token);
+      expect(await verifyCredentials(db.db, DEV_EMAIL, after?.token as string)).toBeNull();
     } finally {
       await db.close();
     }
