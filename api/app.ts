@@ -18,6 +18,7 @@ import { registerConfigRoutes } from './routes/config';
 import { registerHealthRoutes } from './routes/health';
 import { registerMetricRoutes } from './routes/metrics';
 import { registerPaymentRoutes } from './routes/payments';
+import { registerTokenRoutes } from './routes/tokens';
 import { storableInput } from './storable-input';
 import { closeOnUnreadBody } from './unread-body';
 
@@ -106,6 +107,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', basicAuth({ db: deps.db, limiter }));
   registerConfigRoutes(app, { db: deps.db });
   registerMetricRoutes(app, { db: deps.db });
+  registerTokenRoutes(app, { db: deps.db });
   if (deps.cycles) registerPaymentRoutes(app, { db: deps.db, cycles: deps.cycles });
   if (deps.manualRetries) {
     app.use('/subscriptions/*', apiKeyAuth({ db: deps.db, limiter }));
