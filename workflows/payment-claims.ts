@@ -57,13 +57,15 @@ export function externalAttempt(
   };
 }
 
+/** Why a payment_id another cycle holds with other details is refused. */
+export function claimConflict(claim: ClaimAnswer, paymentId: string): string {
+  return `payment ${paymentId} already entered cycle ${claim.cycle_id} (${claim.billing_cycle_id}) with other details; a payment_id names one payment`;
+}
+
 /** The idempotent answer to a submit of a payment already claimed: that cycle, nothing added. */
 export function answerFromClaim(claim: ClaimAnswer, paymentId: string): SubmitResult {
   if (!claim.same_payment) {
-    throw ApplicationFailure.nonRetryable(
-      `payment ${paymentId} already entered cycle ${claim.cycle_id} (${claim.billing_cycle_id}) with other details; a payment_id names one payment`,
-      'PaymentIdConflict',
-    );
+    throw ApplicationFailure.nonRetryable(claimConflict(claim, paymentId), 'PaymentIdConflict');
   }
   return {
     workflow_id: claim.workflow_id,

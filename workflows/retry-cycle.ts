@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   ParentClosePolicy,
   patched,
   setHandler,
@@ -40,7 +41,7 @@ import {
   stateQuery,
   submitFailedPayment,
 } from './messages';
-import { answerFromClaim, externalAttempt, membershipProblem } from './payment-claims';
+import { answerFromClaim, claimConflict, externalAttempt, membershipProblem } from './payment-claims';
 import {
   AttemptCount,
   CustomerGroup as CustomerGroupKey,
@@ -450,6 +451,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     firstAttempt = externalAttempt(first, 1, 0, `Transaction-${uuid4()}`, nowIso());
     const begun = await localStore.beginClaimedCycle({ ...opening, first_attempt: firstAttempt });
     if (begun.kind === 'claimed') {
+      if (!begun.claim.same_payment) log.warn(claimConflict(begun.claim, first.payment_id));
       claimedElsewhere.set(first.payment_id, begun.claim);
       endReason = `payment ${first.payment_id} already entered cycle ${begun.claim.cycle_id}`;
       opened = false;
@@ -512,6 +514,13 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     });
     if (verdict.kind === 'claimed') {
       claimedElsewhere.set(payment.payment_id, verdict.claim);
+      // A signal has no answer to refuse other details with: the cycle records that it did not take them.
+      if (!verdict.claim.same_payment) {
+        pendingEvents.push({
+          reason: 'payment_refused',
+          detail: { payment_id: payment.payment_id, why: claimConflict(verdict.claim, payment.payment_id) },
+        });
+      }
       changes++;
       return null;
     }

@@ -154,6 +154,19 @@ describe.each(dbKinds)('payment claims (%s)', (kind) => {
       new RegExp(`payment ${a.payment_id} already entered cycle ${held.cycle_id}`),
     );
     expect(await refusal(h.cycles.submit({ ...c, payment_id: a.payment_id }))).toMatch(/other details/);
+    // By signal there is no answer to refuse it with: b's cycle records the refusal instead.
+    await h.cycles.submitAsync({ ...b, payment_id: a.payment_id });
+    const refused = await eventually(async () => {
+      const [row] = await h.db.db
+        .select()
+        .from(cycleEvents)
+        .where(and(eq(cycleEvents.cycleId, other.cycle_id), eq(cycleEvents.reason, 'payment_refused')));
+      return row;
+    });
+    expect(refused.detail).toMatchObject({
+      payment_id: a.payment_id,
+      why: expect.stringMatching(/other details/),
+    });
     expect(await latestRun(documentOf(c))).toMatchObject({ cycle_id: null });
     expect(await cyclesOf(documentOf(c))).toEqual([]);
     expect((await attemptsOf(other.cycle_id)).map((x) => x.paymentId)).toEqual([b.payment_id]);
