@@ -1,5 +1,12 @@
 import type { Db } from '../db/client';
-import { findClaim, insertClaim, previousCycleOf, samePayment } from '../db/payment-claims';
+import {
+  adoptLegacyAttempt,
+  claimOf,
+  findClaim,
+  insertClaim,
+  previousCycleOf,
+  samePayment,
+} from '../db/payment-claims';
 import { attempts } from '../db/schema';
 import { chooseGroup } from '../policy';
 import type { AttemptRecord } from '../workflows/cycle-types';
@@ -70,7 +77,7 @@ export function createClaimStore(
      * payment is already claimed by another run's cycle, opens nothing and answers with that claim.
      */
     async beginClaimedCycle(input: BeginClaimedCycleInput): Promise<BeginClaimedCycleResult> {
-      const held = await findClaim(db, input.payment.payment_id);
+      const held = await claimOf(db, input.payment);
       if (held && held.run_id !== input.run_id)
         return { kind: 'claimed', claim: await answer(input.payment) };
       const loaded = await loadConfig();
@@ -113,6 +120,7 @@ export function createClaimStore(
     /** Claims a further payment for the cycle as `attempt`, storing the attempt in the same transaction. */
     async claimPayment(input: ClaimPaymentInput): Promise<ClaimPaymentResult> {
       const won = await db.transaction(async (tx) => {
+        await adoptLegacyAttempt(tx, input.payment);
         const claimed = await insertClaim(tx, {
           cycle_id: input.cycle_id,
           attempt_number: input.attempt.attempt_number,

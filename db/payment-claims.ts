@@ -1,8 +1,8 @@
-import { and, desc, eq, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
 import type { DocumentRef, FailedPayment } from '../workflows/failed-payment';
 import type { Db } from './client';
 import { canonicalJson } from './failed-payment-store';
-import { cycles, paymentClaims } from './schema';
+import { attempts, cycles, paymentClaims } from './schema';
 
 // Payment claims: a failed payment (by payment_id) enters a cycle once, ever. The claim is inserted in
 // the transaction that stores the payment's attempt; the primary key makes the first claim win, so two
@@ -77,6 +77,42 @@ export async function insertClaim(
     .from(paymentClaims)
     .where(eq(paymentClaims.paymentId, claim.payment.payment_id));
   return held?.cycleId === claim.cycle_id && held.attemptNumber === claim.attempt_number;
+}
+
+/**
+ * Failed payments that became attempts before claims existed (or in cycles still running the code from
+ * before the 'payment-claims' patch) hold no claim: the first time such a payment_id is submitted
+ * again, its earliest external attempt becomes its claim, with the details submitted now (the original
+ * details were not kept). So an upgrade does not reopen payments that already entered a cycle.
+ */
+export async function adoptLegacyAttempt(db: Db, payment: FailedPayment): Promise<void> {
+  const [legacy] = await db
+    .select({
+      cycleId: attempts.cycleId,
+      attemptNumber: attempts.attemptNumber,
+      documentType: cycles.documentType,
+      documentId: cycles.documentId,
+    })
+    .from(attempts)
+    .innerJoin(cycles, eq(cycles.id, attempts.cycleId))
+    .where(and(eq(attempts.paymentId, payment.payment_id), sql`not ${attempts.cprGenerated}`))
+    .orderBy(asc(attempts.cycleId), asc(attempts.attemptNumber))
+    .limit(1);
+  if (!legacy) return;
+  await insertClaim(db, {
+    cycle_id: legacy.cycleId,
+    attempt_number: legacy.attemptNumber,
+    document: { type: legacy.documentType, id: legacy.documentId },
+    payment,
+  });
+}
+
+/** The claim on the payment's id, adopting a legacy attempt of it first when there is no claim yet. */
+export async function claimOf(db: Db, payment: FailedPayment): Promise<PaymentClaim | null> {
+  const held = await findClaim(db, payment.payment_id);
+  if (held) return held;
+  await adoptLegacyAttempt(db, payment);
+  return await findClaim(db, payment.payment_id);
 }
 
 /** Whether a submitted payment is the one claimed (a payment_id names one payment). */

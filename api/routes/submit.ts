@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { CycleClient } from '../../client/cycles';
 import type { Db } from '../../db/client';
 import { findFailedPayment, registerFailedPayment } from '../../db/failed-payment-store';
-import { findClaim, samePayment } from '../../db/payment-claims';
+import { claimOf, samePayment } from '../../db/payment-claims';
 import type { SubmitResult } from '../../workflows/cycle-types';
 import { documentOf, type FailedPayment, failedPaymentSchema } from '../../workflows/failed-payment';
 import type { AppEnv } from '../context';
@@ -72,7 +72,7 @@ const fullValidation = (
  * details differ from those claimed (a payment_id names one payment). Null when it is not claimed.
  */
 async function answerFromClaim(db: Db, payment: FailedPayment): Promise<SubmitResult | null> {
-  const claim = await findClaim(db, payment.payment_id);
+  const claim = await claimOf(db, payment);
   if (!claim) return null;
   if (!samePayment(claim.payment, payment)) {
     throw new ApiError(

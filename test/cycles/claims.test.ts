@@ -1,9 +1,11 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attemptRow, openCycleIn } from '../../activities/cycle-store';
 import { updateFailure } from '../../api/temporal-errors';
 import { attempts, cycleEvents, cycles } from '../../db/schema';
 import type { CycleDetails } from '../../workflows/cycle-types';
 import { type DocumentRef, documentOf, type FailedPayment } from '../../workflows/failed-payment';
+import { externalAttempt } from '../../workflows/payment-claims';
 import {
   eventually,
   failedPayment,
@@ -175,6 +177,34 @@ describe.each(dbKinds)('payment claims (%s)', (kind) => {
       await latestRun(documentOf(p));
     }
     await expectNoDoubleCharge(h.simUrl, h.db.db);
+  }, 120_000);
+
+  it('a payment that became an attempt before claims existed is answered with that cycle, not reopened', async () => {
+    const p = failedPayment('sim.approve');
+    const doc = documentOf(p);
+    // A cycle from before the 'payment-claims' patch: its rows, no claim.
+    const legacy = await openCycleIn(h.db.db, {
+      workflow_id: `cpr-${doc.type}-${doc.id}`,
+      run_id: `legacy-${p.payment_id}`,
+      document_type: doc.type,
+      document_id: doc.id,
+      payment: p,
+      customer_group_id: 1,
+      customer_group_name: 'Default',
+      config_version: 1,
+      started_at: new Date().toISOString(),
+    });
+    const attempt = externalAttempt(p, 1, 1, `Transaction-legacy-${p.payment_id}`, new Date().toISOString());
+    await h.db.db.insert(attempts).values(attemptRow(legacy.cycle_id, attempt));
+    await h.db.db.update(cycles).set({ status: 'collected' }).where(eq(cycles.id, legacy.cycle_id));
+    expect(await h.cycles.submit(p)).toMatchObject({
+      cycle_id: legacy.cycle_id,
+      added: false,
+      attempt_number: 1,
+    });
+    expect(await latestRun(doc)).toMatchObject({ cycle_id: null });
+    expect((await cyclesOf(doc)).map((c) => c.id)).toEqual([legacy.cycle_id]);
+    expect(await ledger(h.simUrl, p.payment_method_id)).toEqual([]);
   }, 120_000);
 
   it('a new payment for a document its last cycle collected in full opens a cycle, and the answer and the events say so', async () => {
