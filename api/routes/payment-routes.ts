@@ -235,7 +235,19 @@ export const submitFailedPaymentRoute = createRoute({
     },
   },
   responses: {
-    200: json(submitResponseSchema, 'Recorded in the retry cycle'),
+    200: {
+      ...json(
+        submitResponseSchema,
+        'Recorded in the retry cycle (or, for a payment_id already in one, the same answer again)',
+      ),
+      headers: {
+        'Idempotent-Replayed': {
+          description:
+            '`true` when this payment_id had already entered a cycle: nothing was added or charged',
+          schema: { type: 'string', enum: ['true'] },
+        },
+      },
+    },
     400: e400,
     401: e401,
     409: json(

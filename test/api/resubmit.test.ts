@@ -153,6 +153,23 @@ describe.each(dbKinds)('resubmitting failed payments (%s)', (kind) => {
     await expectNoDoubleCharge(h.simUrl, h.db.db);
   }, 120_000);
 
+  it('documents the replay header and the warning in /openapi.json', async () => {
+    const doc = (await (await t.app.request('/openapi.json')).json()) as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>
+      >;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    const ok = doc.paths[`${P}/submit_failed_payment`]?.post?.responses['200'];
+    expect(Object.keys(ok?.headers ?? {})).toEqual(['Idempotent-Replayed']);
+    expect(Object.keys(doc.components.schemas.SubmitPaymentToCycleResponse?.properties ?? {})).toEqual([
+      'success',
+      'message',
+      'warning',
+    ]);
+  });
+
   it('a new payment for an invoice collected in full is accepted with a warning, recorded as a cycle event', async () => {
     const p = failedPayment('sim.approve');
     const doc = documentOf(p);
