@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { CycleClient } from '../../client/cycles';
 import type { Db } from '../../db/client';
 import { findFailedPayment, registerFailedPayment } from '../../db/failed-payment-store';
-import { claimOf, samePayment } from '../../db/payment-claims';
+import { claimOf, findClaim, samePayment } from '../../db/payment-claims';
 import type { SubmitResult } from '../../workflows/cycle-types';
 import { documentOf, type FailedPayment, failedPaymentSchema } from '../../workflows/failed-payment';
 import type { AppEnv } from '../context';
@@ -117,7 +117,11 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
       if (!parsed.success) invalidPayment(parsed.error, 'Invalid failed payment');
       return parsed.data;
     }
-    const stored = await findFailedPayment(db, body.payment_id);
+    // A payment that already entered a cycle is known by its claim, registered or not.
+    const stored =
+      (await findFailedPayment(db, body.payment_id)) ??
+      (await findClaim(db, body.payment_id))?.payment ??
+      null;
     if (stored === null) {
       const missing = [...REQUIRED_DETAILS, 'invoice_id'];
       throw new ApiError(

@@ -53,7 +53,12 @@ describe.each(dbKinds)('resubmitting failed payments (%s)', (kind) => {
     for (let i = 0; i < 3; i++) {
       expect(await post(p)).toEqual({ status: 200, replayed: 'true', body: SUBMITTED });
     }
-    // Zuora's body names the payment alone; its registered details are the claimed ones.
+    // Zuora's body names the payment alone: known by its claim, and by its registration once registered.
+    expect(await post({ payment_id: p.payment_id })).toEqual({
+      status: 200,
+      replayed: 'true',
+      body: SUBMITTED,
+    });
     expect((await t.json('POST', `${P}/failed_payments`, p)).status).toBe(201);
     expect(await post({ payment_id: p.payment_id })).toEqual({
       status: 200,
