@@ -179,6 +179,37 @@ describe.each(dbKinds)('payment claims (%s)', (kind) => {
     await expectNoDoubleCharge(h.simUrl, h.db.db);
   }, 120_000);
 
+  it('payments signalled as a cycle ends are carried to the next run, where a claimed one still opens nothing', async () => {
+    const a = slow('sim.approve');
+    const held = await h.cycles.submit(a);
+    const b = slow('sim.approve');
+    const doc = documentOf(b);
+    const first = await h.cycles.submit(b);
+    const fresh = { ...b, payment_id: `${b.payment_id}-next` };
+    // Before or after the removal, in this run or carried to the next: the order is the server's.
+    await Promise.all([
+      h.cycles.remove(doc),
+      h.cycles.submitAsync({ ...a, invoice_id: b.invoice_id }),
+      h.cycles.submitAsync(b),
+      h.cycles.submitAsync(fresh),
+    ]);
+    const took = await eventually(async () => {
+      const rows = await h.db.db.select().from(attempts).where(eq(attempts.paymentId, fresh.payment_id));
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(took).toHaveLength(1);
+    const ofDoc = await cyclesOf(doc);
+    const all = (await Promise.all(ofDoc.map((c) => attemptsOf(c.id)))).flat();
+    expect(all.filter((x) => x.paymentId === a.payment_id)).toEqual([]);
+    expect(all.filter((x) => x.paymentId === b.payment_id).map((x) => x.cycleId)).toEqual([first.cycle_id]);
+    expect((await attemptsOf(held.cycle_id)).map((x) => x.paymentId)).toEqual([a.payment_id]);
+    for (const d of [doc, documentOf(a)]) {
+      await h.cycles.remove(d);
+      await latestRun(d);
+    }
+    await expectNoDoubleCharge(h.simUrl, h.db.db);
+  }, 120_000);
+
   it('a payment that became an attempt before claims existed is answered with that cycle, not reopened', async () => {
     const p = failedPayment('sim.approve');
     const doc = documentOf(p);
