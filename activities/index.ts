@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import type { Logger } from '../log/logger';
 import { createCharge } from './charge';
+import { createClaimStore } from './claim-store';
 import { createCycleStore } from './cycle-store';
 import type { GatewayRegistry } from './gateway/registry';
 import { createManualRetryStore } from './manual-retry-store';
@@ -43,10 +44,10 @@ function failOnDataException<T extends Record<string, (...args: never[]) => Prom
 
 /** Activities are plain functions closed over their dependencies, as in Temporal's samples. */
 export function createActivities(deps: ActivityDeps) {
+  const cycleStore = createCycleStore(deps.db, { lifecycleWebhooks: Boolean(deps.webhooks?.lifecycleUrl) });
   return {
-    ...failOnDataException(
-      createCycleStore(deps.db, { lifecycleWebhooks: Boolean(deps.webhooks?.lifecycleUrl) }),
-    ),
+    ...failOnDataException(cycleStore),
+    ...failOnDataException(createClaimStore(deps.db, cycleStore.loadConfig)),
     ...failOnDataException(createManualRetryStore(deps.db)),
     charge: createCharge(deps.gateways),
     postWebhook: createPostWebhook(deps.webhooks ?? {}),

@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   ParentClosePolicy,
   patched,
   setHandler,
@@ -12,6 +13,7 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { BeginClaimedCycleInput, ClaimAnswer } from '../activities/claim-store';
 import { isZeroOrLess, subtract, toUnits } from '../money/decimal';
 import {
   type CustomerGroup,
@@ -39,6 +41,7 @@ import {
   stateQuery,
   submitFailedPayment,
 } from './messages';
+import { answerFromClaim, claimConflict, externalAttempt, membershipProblem } from './payment-claims';
 import {
   AttemptCount,
   CustomerGroup as CustomerGroupKey,
@@ -90,6 +93,10 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
   // new runs write through local activities and open the cycle in one call (workflows/charge.ts).
   const local = patched('local-store');
   const writer = local ? localStore : store;
+  // Since 'payment-claims' a payment enters a cycle once, ever: it is claimed in Postgres in the same
+  // transaction as its attempt (activities/claim-store.ts), and a payment another cycle holds is
+  // answered with that cycle instead of becoming an attempt here.
+  const claims = local && patched('payment-claims');
   const first = input.payment;
   const doc: DocumentRef = documentOf(first);
   const info = workflowInfo();
@@ -124,6 +131,14 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
   /** State changes made by messages, recorded by the main loop (handlers cannot call activities safely). */
   const pendingEvents: { reason: string; detail: Record<string, unknown> }[] = [];
   const dirtyAttempts = new Set<number>();
+  /** Payments another cycle (or attempt) had already claimed: their submits are answered with it. */
+  const claimedElsewhere = new Map<string, ClaimAnswer>();
+  /** False when the run's opening payment was already claimed: this run opens no cycle. */
+  let opened = true;
+  /** Attempt 1, claimed together with the cycle's opening (since 'payment-claims'). */
+  let firstAttempt: AttemptRecord | undefined;
+  /** The document's previous cycle, when it had collected in full before this one opened. */
+  let previousCollected: SubmitResult['document_already_collected'];
 
   const cfg = (): RetryConfig => {
     if (!config) throw new Error('configuration not loaded yet');
@@ -187,8 +202,18 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       const isStartPayment = payment.payment_id === first.payment_id && !acknowledged.has(first.payment_id);
       accept(payment);
       // Answer only once the payment is an attempt of the cycle and stored: read-your-writes.
-      await condition(() => (ids !== undefined && persisted.has(payment.payment_id)) || isFinal(status));
+      await condition(
+        () =>
+          (ids !== undefined && persisted.has(payment.payment_id)) ||
+          claimedElsewhere.has(payment.payment_id) ||
+          isFinal(status) ||
+          !opened,
+      );
+      // Since 'payment-claims', exactly one submit of a payment hears added: the first one answered.
+      const firstAnswer = !acknowledged.has(payment.payment_id);
       acknowledged.add(payment.payment_id);
+      const elsewhere = claimedElsewhere.get(payment.payment_id);
+      if (elsewhere) return answerFromClaim(elsewhere, payment.payment_id);
       const attempt = recordedAttemptOf(payment.payment_id);
       if (!ids || !attempt) {
         throw ApplicationFailure.nonRetryable(
@@ -200,8 +225,11 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
         workflow_id: info.workflowId,
         cycle_id: ids.cycle_id,
         billing_cycle_id: ids.billing_cycle_id,
-        added: isNew || isStartPayment,
+        added: claims ? firstAnswer : isNew || isStartPayment,
         attempt_number: attempt.attempt_number,
+        ...(previousCollected && attempt.attempt_number === 1
+          ? { document_already_collected: previousCollected }
+          : {}),
       };
     },
     {
@@ -211,6 +239,15 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
         const target = documentOf(parsed.data);
         if (target.type !== doc.type || target.id !== doc.id) {
           throw new Error(`this cycle is for ${doc.type} ${doc.id}, not ${target.type} ${target.id}`);
+        }
+        if (claims) {
+          // A payment already in this cycle is answered even as the cycle ends; a new one must match it.
+          if (paymentIds.has(parsed.data.payment_id)) return;
+          const problem = membershipProblem(first, parsed.data);
+          if (problem) throw new Error(problem);
+          if (!opened && parsed.data.payment_id !== first.payment_id) {
+            throw new Error('the cycle has ended (its opening payment was already claimed); submit again');
+          }
         }
         if (isFinal(status))
           throw new Error(`the cycle has ended (${status}); submit again to open a new one`);
@@ -407,6 +444,89 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     return null;
   };
 
+  // --- Payment claims (since 'payment-claims'; workflows/payment-claims.ts) ------------------------
+
+  /** Opens the cycle with attempt 1 claimed, or answers undefined when another cycle holds the payment. */
+  const openClaimed = async (opening: Omit<BeginClaimedCycleInput, 'first_attempt'>) => {
+    firstAttempt = externalAttempt(first, 1, 0, `Transaction-${uuid4()}`, nowIso());
+    const begun = await localStore.beginClaimedCycle({ ...opening, first_attempt: firstAttempt });
+    if (begun.kind === 'claimed') {
+      if (!begun.claim.same_payment) log.warn(claimConflict(begun.claim, first.payment_id));
+      claimedElsewhere.set(first.payment_id, begun.claim);
+      endReason = `payment ${first.payment_id} already entered cycle ${begun.claim.cycle_id}`;
+      opened = false;
+      changes++;
+      return undefined;
+    }
+    firstAttempt.customer_group_id = begun.group.id;
+    if (begun.previous_collected) {
+      previousCollected = begun.previous_collected;
+      pendingEvents.push({ reason: 'document_already_collected', detail: { previous: previousCollected } });
+    }
+    return begun;
+  };
+
+  /**
+   * A run whose opening payment another cycle already holds (a resubmit after its cycle ended, a
+   * retried Update or Signal that started a new run) opens no cycle and charges nothing: it answers the
+   * submits waiting on it, and hands any other payment that came in to a run of its own.
+   */
+  const closeUnopened = async (): Promise<CycleDetails> => {
+    upsertSearchAttributes([{ key: CycleStatusKey, value: 'already_claimed' }]);
+    await condition(allHandlersFinished);
+    const leftover = queue.filter(
+      (p) => p.payment_id !== first.payment_id && !claimedElsewhere.has(p.payment_id),
+    );
+    const [next, ...pending] = leftover;
+    if (next)
+      await continueAsNew<typeof RetryCycle>({ payment: next, ...(pending.length ? { pending } : {}) });
+    return details();
+  };
+
+  /**
+   * The attempt `payment` becomes, once claimed for this cycle; null when it may not join (refused, as a
+   * cycle event) or another cycle holds it (its submits are answered with that cycle).
+   */
+  const claimAttempt = async (payment: FailedPayment): Promise<AttemptRecord | null> => {
+    if (payment === first && firstAttempt) return firstAttempt;
+    const problem = membershipProblem(first, payment);
+    if (problem) {
+      pendingEvents.push({
+        reason: 'payment_refused',
+        detail: { payment_id: payment.payment_id, why: problem },
+      });
+      changes++;
+      return null;
+    }
+    if (!ids) throw new Error('cycle not opened');
+    const attempt = externalAttempt(
+      payment,
+      attempts.length + 1,
+      group.id,
+      `Transaction-${uuid4()}`,
+      nowIso(),
+    );
+    const verdict = await localStore.claimPayment({
+      cycle_id: ids.cycle_id,
+      document: doc,
+      payment,
+      attempt,
+    });
+    if (verdict.kind === 'claimed') {
+      claimedElsewhere.set(payment.payment_id, verdict.claim);
+      // A signal has no answer to refuse other details with: the cycle records that it did not take them.
+      if (!verdict.claim.same_payment) {
+        pendingEvents.push({
+          reason: 'payment_refused',
+          detail: { payment_id: payment.payment_id, why: claimConflict(verdict.claim, payment.payment_id) },
+        });
+      }
+      changes++;
+      return null;
+    }
+    return attempt;
+  };
+
   // --- Opening the cycle (first run only) -------------------------------------------------------
   if (!carried) {
     // A client that starts the workflow directly (not through the API) may pass anything; a payment the
@@ -427,7 +547,8 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       started_at: startedAt,
     };
     if (local) {
-      const begun = await localStore.beginCycle(opening);
+      const begun = claims ? await openClaimed(opening) : await localStore.beginCycle(opening);
+      if (!begun) return await closeUnopened();
       config = begun.config;
       configVersion = begun.version;
       lifecycleWebhooks = begun.lifecycle_webhooks;
@@ -468,34 +589,12 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     // External failures (the opening payment, later submits) become attempts, each decided in turn.
     const payment = queue.shift();
     if (payment) {
-      if (paymentIds.has(payment.payment_id)) continue;
+      if (paymentIds.has(payment.payment_id) || claimedElsewhere.has(payment.payment_id)) continue;
+      const attempt = claims
+        ? await claimAttempt(payment)
+        : externalAttempt(payment, attempts.length + 1, group.id, `Transaction-${uuid4()}`, nowIso());
+      if (!attempt) continue;
       paymentIds.add(payment.payment_id);
-      const attempt: AttemptRecord = {
-        attempt_number: attempts.length + 1,
-        zuora_payment_id: payment.payment_id,
-        transaction_id: `Transaction-${uuid4()}`,
-        time_of_execution: new Date(payment.failed_at ?? nowIso()).toISOString(),
-        source: payment.source ?? 'EXTERNAL',
-        cpr_generated: false,
-        success: false,
-        amount: payment.amount,
-        amount_collected: '0',
-        currency: payment.currency,
-        payment_method_id: payment.payment_method_id,
-        idempotency_key: null,
-        gateway_payment_id: null,
-        action: null,
-        retry_next: null,
-        retry_next_at: null,
-        retry_criteria: null,
-        api_updated_retry_time: null,
-        label: '',
-        level: 'code',
-        customer_group_id: group.id,
-        gateway_id: payment.gateway_id,
-        gateway_code: payment.gateway_response_code,
-        gateway_response: payment.gateway_response_message ?? '',
-      };
       attempts.push(attempt);
       if (payment !== first) paymentMethodId = payment.payment_method_id;
       const ended = await afterFailure(attempt);

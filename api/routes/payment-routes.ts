@@ -226,7 +226,7 @@ export const submitFailedPaymentRoute = createRoute({
   tags,
   summary: 'Submit a payment to retry cycle',
   description:
-    "Adds the failed payment to its document's active retry cycle, or opens a new cycle with it. Answers once the payment is recorded as an attempt, so the active endpoints list it at once. Submitting the same payment_id again while its cycle is active adds nothing.",
+    "Adds the failed payment to its document's active retry cycle, or opens a new cycle with it. Answers once the payment is recorded as an attempt, so the active endpoints list it at once. A payment enters a cycle once, ever: submitting the same payment_id again with identical details adds nothing and charges nothing, even after its cycle ended, and answers 200 with the header `Idempotent-Replayed: true`; with other details it answers 409. A new payment whose currency or account differs from the document's active cycle answers 409. A new payment for a document whose last cycle collected in full opens a cycle and says so in `warning`.",
   security,
   request: {
     body: {
@@ -235,10 +235,25 @@ export const submitFailedPaymentRoute = createRoute({
     },
   },
   responses: {
-    200: json(submitResponseSchema, 'Recorded in the retry cycle'),
+    200: {
+      ...json(
+        submitResponseSchema,
+        'Recorded in the retry cycle (or, for a payment_id already in one, the same answer again)',
+      ),
+      headers: {
+        'Idempotent-Replayed': {
+          description:
+            '`true` when this payment_id had already entered a cycle: nothing was added or charged',
+          schema: { type: 'string', enum: ['true'] },
+        },
+      },
+    },
     400: e400,
     401: e401,
-    409: json(errorSchema, 'The retry cycle did not accept the payment'),
+    409: json(
+      errorSchema,
+      "The retry cycle did not accept the payment (its currency or account differs from the active cycle's), or the payment_id already entered a cycle with other details",
+    ),
     503: e503,
   },
 });

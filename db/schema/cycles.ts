@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
@@ -95,6 +96,9 @@ export const attempts = pgTable(
     // A retried recording activity can never add a second row for the same attempt.
     unique('attempts_cycle_attempt_unique').on(t.cycleId, t.attemptNumber),
     index('attempts_time_idx').on(t.timeOfExecution),
+    // Failed payments that became attempts before payment_claims existed are found by this
+    // (db/payment-claims.ts adopts them as claims).
+    index('attempts_external_payment_idx').on(t.paymentId).where(sql`not ${t.cprGenerated}`),
   ],
 );
 

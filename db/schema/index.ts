@@ -3,3 +3,4 @@ export * from './config';
 export * from './cycles';
 export * from './failed-payments';
 export * from './manual-retries';
+export * from './payment-claims';
