@@ -7,6 +7,7 @@ import { requestId } from 'hono/request-id';
 import type { CycleClient } from '../client/cycles';
 import type { ManualRetryClient } from '../client/manual-retries';
 import type { Db } from '../db/client';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import type { Logger } from '../log/logger';
 import { apiKeyAuth, basicAuth } from './auth';
 import type { AppEnv } from './context';
@@ -136,6 +137,11 @@ export function createApp(deps: AppDeps) {
       return errorJson(c, err.status, err.message || 'Bad request');
     }
     const log = c.get('log') ?? deps.logger;
+    if (isDatabaseUnavailable(err)) {
+      log.warn({ err }, 'database unavailable');
+      c.header('Retry-After', '5');
+      return errorJson(c, 503, 'The database is unavailable; try again shortly');
+    }
     log.error({ err }, 'unhandled error');
     return errorJson(c, 500, `Internal error; quote request id ${c.get('requestId')} when reporting it`);
   });
