@@ -5,6 +5,7 @@ import { createCharge } from './charge';
 import { createCycleStore } from './cycle-store';
 import type { GatewayRegistry } from './gateway/registry';
 import { createManualRetryStore } from './manual-retry-store';
+import { createMethodHistoryReader } from './method-history';
 import { createPostWebhook, type WebhookOptions } from './webhook';
 
 export interface ActivityDeps {
@@ -48,6 +49,7 @@ export function createActivities(deps: ActivityDeps) {
       createCycleStore(deps.db, { lifecycleWebhooks: Boolean(deps.webhooks?.lifecycleUrl) }),
     ),
     ...failOnDataException(createManualRetryStore(deps.db)),
+    ...createMethodHistoryReader(deps.db),
     charge: createCharge(deps.gateways),
     postWebhook: createPostWebhook(deps.webhooks ?? {}),
   };

@@ -95,6 +95,8 @@ export const attempts = pgTable(
     // A retried recording activity can never add a second row for the same attempt.
     unique('attempts_cycle_attempt_unique').on(t.cycleId, t.attemptNumber),
     index('attempts_time_idx').on(t.timeOfExecution),
+    // The charge gate counts a payment method's attempts across every cycle (db/method-history.ts).
+    index('attempts_method_time_idx').on(t.paymentMethodId, t.timeOfExecution),
   ],
 );
 
