@@ -11,7 +11,7 @@ export type ActionOutcome =
   | 'executed'
   /** execute: the charge gate refused it; the attempt stays where the policy put it (`rule`). */
   | 'refused'
-  /** execute: an attempt is at the gateway right now; nothing else was changed. */
+  /** execute: an attempt is at the gateway right now (counts as applied); nothing else was changed. */
   | 'in_progress'
   /** remove: the cycle ended as removed, and no charge started after the request. */
   | 'removed'

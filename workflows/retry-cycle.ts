@@ -303,7 +303,8 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
   ): ActionResult => ({
     action,
     outcome,
-    applied: outcome === 'executed' || outcome === 'removed' || outcome === 'paused' || outcome === 'resumed',
+    // An execute that finds a charge at the gateway took effect too: the document is being charged now.
+    applied: ['executed', 'in_progress', 'removed', 'paused', 'resumed'].includes(outcome),
     cycle_id: ids?.cycle_id ?? null,
     status,
     next_attempt: isFinal(status) ? null : nextAttempt,
