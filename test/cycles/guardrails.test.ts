@@ -92,6 +92,49 @@ describe.each(dbKinds)('the charge gate in front of execute (%s)', (kind) => {
     expect(direct).toMatchObject({ outcome: 'refused', applied: false, rule: 'method_attempt_limit' });
     expect(direct?.next_attempt).toBe(details?.next_attempt);
     await h.cycles.remove(documentOf(payment));
+
+    // A scheduled attempt of another cycle on the same card is held by the same gate: the rules say
+    // 2 s, the card's 20 attempts say not before the oldest leaves the 30-day window.
+    const second = failedPayment('sim.insufficient_funds', {
+      account: { segment: 'two-seconds' },
+      payment_method_id: payment.payment_method_id,
+    });
+    const opened = await h.cycles.submit(second);
+    const deferred = await eventually(async () => {
+      const [row] = await h.db.db
+        .select()
+        .from(cycleEvents)
+        .where(and(eq(cycleEvents.cycleId, opened.cycle_id), eq(cycleEvents.reason, 'deferred_by_rule')));
+      return row;
+    });
+    expect(deferred.detail).toMatchObject({ rule: 'method_attempt_limit' });
+    const held = await h.cycles.details(documentOf(second));
+    expect(held?.status).toBe('in_retry');
+    expect(Date.parse(held?.next_attempt ?? '')).toBeGreaterThan(Date.now() + 29 * DAY);
+    expect(await ledger(h.simUrl, payment.payment_method_id)).toHaveLength(19);
+    await h.cycles.remove(documentOf(second));
+  });
+
+  it('a retry after a payment method update passes the gate: a card that answered lost_card elsewhere is not charged', async () => {
+    const lost = slow('sim.approve', {
+      gateway_response_code: 'lost_card',
+      gateway_response_message: 'Lost card',
+    });
+    await h.cycles.submit(lost);
+    expect(((await h.cycles.handle(documentOf(lost)).result()) as { status: string }).status).toBe(
+      'stopped_by_rule',
+    );
+
+    const payment = slow('sim.insufficient_funds');
+    await h.cycles.submit(payment);
+    const doc = documentOf(payment);
+    // retry_on_payment_method_update moves the next attempt to now, onto the lost card.
+    await h.cycles.paymentMethodUpdated(doc, lost.payment_method_id);
+    const final = (await h.cycles.handle(doc).result()) as { status: string; end_reason: string };
+    expect(final.status).toBe('stopped_by_rule');
+    expect(final.end_reason).toMatch(/^never_retry: never-retry code lost_card/);
+    expect(await ledger(h.simUrl, lost.payment_method_id)).toEqual([]);
+    expect(await ledger(h.simUrl, payment.payment_method_id)).toEqual([]);
   });
 
   it('pause, then execute: the cycle is in_retry and charging, and pause and resume still work', async () => {
