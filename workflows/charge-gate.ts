@@ -1,6 +1,12 @@
-import { checkCharge, type GateVerdict, METHOD_ATTEMPT_WINDOW_DAYS } from '../policy';
+import {
+  alignToProcessor,
+  checkCharge,
+  type GateVerdict,
+  METHOD_ATTEMPT_WINDOW_DAYS,
+  type RetryConfig,
+} from '../policy';
 import { localStore } from './charge';
-import type { AttemptRecord } from './cycle-types';
+import type { AttemptRecord, FinalStatus } from './cycle-types';
 
 // The workflow side of the one gate in front of every charge (policy/charge-gate.ts): read what
 // Postgres knows about the payment method across every cycle, add this cycle's own attempts (one may
@@ -32,4 +38,53 @@ export async function gateCharge(req: GateRequest): Promise<GateVerdict> {
     method_attempts: [...stored.attempts, ...own.map((a) => a.time_of_execution)],
     method_codes: [...new Set([...stored.codes, ...ownCodes])],
   });
+}
+
+export type RefusalPlan =
+  | { kind: 'end'; status: FinalStatus; reason: string }
+  | {
+      kind: 'reschedule';
+      next_attempt: string;
+      event: { reason: 'execute_refused' | 'deferred_by_rule'; detail: Record<string, unknown> };
+    };
+
+/**
+ * What the cycle does when the gate refuses the attempt due now. A never-retry code or the cycle limit
+ * ends the cycle; the 20-in-30-days limit sends an execute's attempt back where the policy had put it
+ * (when that is still ahead), and otherwise defers the attempt to the first processor boundary the
+ * limit allows, or ends the cycle when that falls past its limit. Deterministic: no I/O, no clock.
+ */
+export function planRefusal(
+  verdict: Extract<GateVerdict, { allowed: false }>,
+  ctx: { config: RetryConfig; execute: { policy_next: string | null } | null; now: string; deadline: number },
+): RefusalPlan {
+  const detail = { rule: verdict.rule, detail: verdict.detail };
+  if (verdict.rule === 'never_retry') {
+    return { kind: 'end', status: 'stopped_by_rule', reason: `never_retry: ${verdict.detail}` };
+  }
+  if (verdict.rule === 'max_cycle_days') {
+    return { kind: 'end', status: 'expired', reason: `max_cycle_days: ${verdict.detail}` };
+  }
+  const policyNext = ctx.execute?.policy_next ?? null;
+  if (policyNext !== null && Date.parse(policyNext) > Date.parse(ctx.now)) {
+    return {
+      kind: 'reschedule',
+      next_attempt: policyNext,
+      event: { reason: 'execute_refused', detail: { ...detail, next_attempt: policyNext } },
+    };
+  }
+  const { processor_interval, time_zone } = ctx.config.settings;
+  const at = alignToProcessor(verdict.earliest_at ?? ctx.now, processor_interval, time_zone);
+  if (Date.parse(at) > ctx.deadline) {
+    return {
+      kind: 'end',
+      status: 'expired',
+      reason: `method_attempt_limit: ${verdict.detail}, after the cycle limit`,
+    };
+  }
+  return {
+    kind: 'reschedule',
+    next_attempt: at,
+    event: { reason: 'deferred_by_rule', detail: { ...detail, next_attempt: at } },
+  };
 }

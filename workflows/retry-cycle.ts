@@ -14,7 +14,6 @@ import {
 } from '@temporalio/workflow';
 import { isZeroOrLess, subtract, toUnits } from '../money/decimal';
 import {
-  alignToProcessor,
   type CustomerGroup,
   chooseGroup,
   type Decision,
@@ -26,7 +25,7 @@ import {
 import { formatLocal } from '../policy/time';
 import type { ActionResult, CycleAction } from './action-result';
 import { chargeOnce, localStore, store } from './charge';
-import { CHARGE_GATE_PATCH, gateCharge } from './charge-gate';
+import { CHARGE_GATE_PATCH, gateCharge, planRefusal } from './charge-gate';
 import type { AttemptRecord, CycleDetails, CycleStatus, FinalStatus, SubmitResult } from './cycle-types';
 import { isFinal } from './cycle-types';
 import { deliverWebhook, type WebhookEvent } from './deliver-webhook';
@@ -535,38 +534,6 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     return null;
   };
 
-  /**
-   * The charge gate refused the attempt due now. A never-retry code or the cycle limit ends the cycle;
-   * the 20-in-30-days limit sends an execute's attempt back where the policy put it, and defers a
-   * scheduled one to the first processor boundary the limit allows (or ends the cycle past its limit).
-   */
-  const refuseCharge = async (
-    verdict: Extract<GateVerdict, { allowed: false }>,
-  ): Promise<CycleDetails | null> => {
-    const c = cfg();
-    const detail = { rule: verdict.rule, detail: verdict.detail };
-    if (verdict.rule === 'never_retry') return await end('stopped_by_rule', `never_retry: ${verdict.detail}`);
-    if (verdict.rule === 'max_cycle_days') return await end('expired', `max_cycle_days: ${verdict.detail}`);
-    const override = executeOverride;
-    executeOverride = null;
-    if (override && override.policy_next !== null && Date.parse(override.policy_next) > Date.now()) {
-      nextAttempt = override.policy_next;
-      pendingEvents.push({ reason: 'execute_refused', detail: { ...detail, next_attempt: nextAttempt } });
-      return null;
-    }
-    const at = alignToProcessor(
-      verdict.earliest_at ?? nowIso(),
-      c.settings.processor_interval,
-      c.settings.time_zone,
-    );
-    if (Date.parse(at) > deadline()) {
-      return await end('expired', `method_attempt_limit: ${verdict.detail}, after the cycle limit`);
-    }
-    nextAttempt = at;
-    pendingEvents.push({ reason: 'deferred_by_rule', detail: { ...detail, next_attempt: nextAttempt } });
-    return null;
-  };
-
   // --- Opening the cycle (first run only) -------------------------------------------------------
   if (!carried) {
     // A client that starts the workflow directly (not through the API) may pass anything; a payment the
@@ -727,8 +694,16 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       // Anything that arrived during the read (remove, pause, another method) is looked at first.
       if (changes !== before || removeRequested) continue;
       if (!verdict.allowed) {
-        const refusedEnd = await refuseCharge(verdict);
-        if (refusedEnd) return refusedEnd;
+        const plan = planRefusal(verdict, {
+          config: cfg(),
+          execute: executeOverride,
+          now: nowIso(),
+          deadline: deadline(),
+        });
+        executeOverride = null;
+        if (plan.kind === 'end') return await end(plan.status, plan.reason);
+        nextAttempt = plan.next_attempt;
+        pendingEvents.push(plan.event);
         continue;
       }
       executeOverride = null;
