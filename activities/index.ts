@@ -6,6 +6,7 @@ import { createClaimStore } from './claim-store';
 import { createCycleStore } from './cycle-store';
 import type { GatewayRegistry } from './gateway/registry';
 import { createManualRetryStore } from './manual-retry-store';
+import { createMethodHistoryReader } from './method-history';
 import { createPostWebhook, type WebhookOptions } from './webhook';
 
 export interface ActivityDeps {
@@ -49,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...failOnDataException(cycleStore),
     ...failOnDataException(createClaimStore(deps.db, cycleStore.loadConfig)),
     ...failOnDataException(createManualRetryStore(deps.db)),
+    ...createMethodHistoryReader(deps.db),
     charge: createCharge(deps.gateways),
     postWebhook: createPostWebhook(deps.webhooks ?? {}),
   };

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, count, eq, inArray, isNull, ne, type SQL, sql } from 'drizzle-orm';
 import { fromUnits, toUnits } from '../money/decimal';
+import type { GateRule } from '../policy';
 import { ACTIVE_STATUSES, type CycleStatus } from '../workflows/cycle-types';
 import type { Db } from './client';
 import { type CycleRow, type CycleWithAttempts, cycleWithAttempts } from './cycle-with-attempts';
+import { gateManualRetry } from './manual-retry-gate';
 import { preparedPerDatabase } from './prepared';
 import { attempts, cycles, manualRetries } from './schema';
 
@@ -171,7 +173,9 @@ export type CreateManualRetryResult =
   | { kind: 'created' | 'existing'; retry: ManualRetryRow; cycle: CycleRow }
   | { kind: 'not_found' }
   | { kind: 'key_reused'; retry: ManualRetryRow }
-  | { kind: 'conflict'; message: string; cycle: CycleRow; pending?: ManualRetryRow };
+  | { kind: 'conflict'; message: string; cycle: CycleRow; pending?: ManualRetryRow }
+  /** The charge gate refused it (a network rule); nothing was written. */
+  | { kind: 'refused'; rule: GateRule; message: string; cycle: CycleRow };
 
 /** The Temporal workflow that runs one manual retry. */
 export function manualRetryWorkflowId(cycleId: number, retryId: string): string {
@@ -261,6 +265,17 @@ export async function createManualRetry(
         kind: 'conflict',
         cycle,
         message: `Billing cycle ${cycle.billingCycleId} has nothing outstanding`,
+      };
+    }
+    // The same gate as every automatic charge: never-retry codes, 20 per payment method in 30 days
+    // across every cycle, max_cycle_days.
+    const verdict = await gateManualRetry(tx, cycle, new Date());
+    if (!verdict.allowed) {
+      return {
+        kind: 'refused',
+        cycle,
+        rule: verdict.rule,
+        message: `A manual retry of billing cycle ${cycle.billingCycleId} is refused by the network rule ${verdict.rule}: ${verdict.detail}`,
       };
     }
 

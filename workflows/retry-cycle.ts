@@ -20,11 +20,14 @@ import {
   chooseGroup,
   type Decision,
   decide,
+  type GateVerdict,
   nextProcessorBoundary,
   type RetryConfig,
 } from '../policy';
 import { formatLocal } from '../policy/time';
+import type { ActionResult, CycleAction } from './action-result';
 import { chargeOnce, localStore, store } from './charge';
+import { CHARGE_GATE_PATCH, gateCharge, planRefusal } from './charge-gate';
 import type { AttemptRecord, CycleDetails, CycleStatus, FinalStatus, SubmitResult } from './cycle-types';
 import { isFinal } from './cycle-types';
 import { deliverWebhook, type WebhookEvent } from './deliver-webhook';
@@ -32,12 +35,16 @@ import { type DocumentRef, documentOf, type FailedPayment, failedPaymentSchema }
 import {
   detailsQuery,
   executeNow,
+  executeNowConfirmed,
   failedPaymentSubmitted,
   pause,
+  pauseConfirmed,
   paymentMethodUpdated,
   paymentReceived,
   remove,
+  removeConfirmed,
   resume,
+  resumeConfirmed,
   stateQuery,
   submitFailedPayment,
 } from './messages';
@@ -88,6 +95,9 @@ const HISTORY_LIMIT = 2_000;
 
 const nowIso = () => new Date(Date.now()).toISOString();
 
+/** How long the remove Update waits for a charge already at the gateway before answering `pending`. */
+const REMOVE_WAIT = '30s';
+
 export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> {
   // Runs that began before this patch (the committed histories) write through ordinary activities;
   // new runs write through local activities and open the cycle in one call (workflows/charge.ts).
@@ -123,6 +133,12 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
   let nextAttempt: string | null = carried?.next_attempt ?? null;
   let eventSeq = carried?.event_seq ?? 0;
   let removeRequested = false;
+  /** The attempt number whose charge is at the gateway, or null: remove and execute answer by it. */
+  let charging: number | null = null;
+  /** Set once the end of the cycle is stored: the remove Update answers only then (read-your-writes). */
+  let endRecorded = false;
+  /** While an execute has pulled the next attempt forward: where the policy had put it. */
+  let executeOverride: { policy_next: string | null } | null = null;
   /** Bumped by every message, so the main loop re-evaluates after each one. */
   let changes = 0;
   const queue: FailedPayment[] = carried ? [] : [first, ...(input.pending ?? [])];
@@ -263,24 +279,128 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     accept(parsed.data);
   });
 
-  setHandler(executeNow, () => {
-    if (isFinal(status) || !config) return;
+  // --- Execute, remove, pause, resume: one transition each, shared by the Signal and the Update ---
+
+  /** The one way out of a pause: resume, and executeNow on a paused cycle. */
+  const resumeTransition = (): boolean => {
+    if (isFinal(status) || !paused || !config) return false;
     paused = false;
+    status = 'in_retry';
+    // Missed time is not made up with a burst: an overdue attempt moves to the next boundary.
     const now = nowIso();
-    nextAttempt = nextProcessorBoundary(config, now);
+    if (nextAttempt === null || Date.parse(nextAttempt) < Date.parse(now)) {
+      nextAttempt = nextProcessorBoundary(config, now);
+    }
+    pendingEvents.push({ reason: 'resumed', detail: { next_attempt: nextAttempt } });
+    changes++;
+    return true;
+  };
+  const pauseTransition = (): boolean => {
+    if (isFinal(status) || paused) return false;
+    paused = true;
+    status = 'paused';
+    pendingEvents.push({ reason: 'paused', detail: {} });
+    changes++;
+    return true;
+  };
+  /** Moves the next attempt to the next processor boundary; the charge gate still decides at charge time. */
+  const pullForward = (c: RetryConfig) => {
+    const now = nowIso();
+    if (executeOverride === null) executeOverride = { policy_next: nextAttempt };
+    nextAttempt = nextProcessorBoundary(c, now);
     const last = attempts.at(-1);
     if (last && last.action === 'Retry') {
-      last.api_updated_retry_time = formatLocal(Date.parse(now), config.settings.time_zone);
+      last.api_updated_retry_time = formatLocal(Date.parse(now), c.settings.time_zone);
       dirtyAttempts.add(last.attempt_number);
     }
     pendingEvents.push({ reason: 'execute_now', detail: { next_attempt: nextAttempt } });
     changes++;
-  });
-  setHandler(remove, (req) => {
-    if (isFinal(status)) return;
+  };
+  const requestRemove = (req: Record<string, unknown> | undefined) => {
+    if (isFinal(status) || removeRequested) return;
     removeRequested = true;
     pendingEvents.push({ reason: 'removed', detail: req ?? {} });
     changes++;
+  };
+  /** The charge gate for one more charge of this cycle at `at`. */
+  const gate = (at: string): Promise<GateVerdict> =>
+    gateCharge({
+      at,
+      cycle_started_at: startedAt,
+      max_cycle_days: cfg().settings.max_cycle_days,
+      payment_method_id: paymentMethodId,
+      own_attempts: attempts,
+    });
+  const answer = (
+    action: CycleAction,
+    outcome: ActionResult['outcome'],
+    message: string,
+    extra: Partial<ActionResult> = {},
+  ): ActionResult => ({
+    action,
+    outcome,
+    // An execute that finds a charge at the gateway took effect too: the document is being charged now.
+    applied: ['executed', 'in_progress', 'removed', 'paused', 'resumed'].includes(outcome),
+    cycle_id: ids?.cycle_id ?? null,
+    status,
+    next_attempt: isFinal(status) ? null : nextAttempt,
+    message,
+    ...extra,
+  });
+  const inactive = (action: CycleAction) =>
+    answer(action, 'not_active', `the cycle has ended (${status})${endReason ? `: ${endReason}` : ''}`);
+
+  setHandler(executeNow, () => {
+    if (isFinal(status) || !config) return;
+    // Before the patch a paused cycle lost its pause flag but kept status "paused" (issue 13).
+    if (patched(CHARGE_GATE_PATCH)) resumeTransition();
+    else paused = false;
+    pullForward(config);
+  });
+  setHandler(executeNowConfirmed, async (): Promise<ActionResult> => {
+    if (isFinal(status) || removeRequested || !config) return inactive('execute');
+    if (charging !== null) {
+      return answer('execute', 'in_progress', `attempt ${charging} is being charged now`);
+    }
+    const verdict = await gate(nextProcessorBoundary(config, nowIso()));
+    if (isFinal(status) || removeRequested) return inactive('execute');
+    if (!verdict.allowed) {
+      pendingEvents.push({
+        reason: 'execute_refused',
+        detail: { rule: verdict.rule, detail: verdict.detail, next_attempt: nextAttempt },
+      });
+      changes++;
+      return answer('execute', 'refused', verdict.detail, { rule: verdict.rule });
+    }
+    resumeTransition();
+    pullForward(config);
+    return answer('execute', 'executed', `the next attempt runs at ${nextAttempt}`);
+  });
+  setHandler(remove, (req) => requestRemove(req));
+  setHandler(removeConfirmed, async (req): Promise<ActionResult> => {
+    if (isFinal(status)) return inactive('remove');
+    const atGateway = charging;
+    requestRemove(req);
+    // The main loop starts no charge once removeRequested is set; wait for it to store the end, or for
+    // the charge that is already at the gateway (it cannot be called back) to answer.
+    const settled = await condition(() => endRecorded, REMOVE_WAIT);
+    if (!settled) {
+      return answer(
+        'remove',
+        'pending',
+        `attempt ${charging ?? atGateway} is still at the gateway; the cycle ends as removed when it answers, unless it collects`,
+      );
+    }
+    if ((status as CycleStatus) === 'removed') {
+      return answer(
+        'remove',
+        'removed',
+        atGateway === null
+          ? 'removed; no charge started after the request'
+          : `removed after attempt ${atGateway}, already at the gateway, was declined`,
+      );
+    }
+    return answer('remove', 'not_removed', `the cycle ended as ${status} first (${endReason})`);
   });
   setHandler(paymentReceived, (payment) => {
     if (isFinal(status)) return;
@@ -312,23 +432,24 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     changes++;
   });
   setHandler(pause, () => {
-    if (isFinal(status) || paused) return;
-    paused = true;
-    status = 'paused';
-    pendingEvents.push({ reason: 'paused', detail: {} });
-    changes++;
+    pauseTransition();
+  });
+  setHandler(pauseConfirmed, (): ActionResult => {
+    if (isFinal(status) || removeRequested) return inactive('pause');
+    if (!pauseTransition()) return answer('pause', 'unchanged', 'the cycle is already paused');
+    return answer(
+      'pause',
+      'paused',
+      charging === null ? 'paused' : `paused; attempt ${charging}, already at the gateway, still answers`,
+    );
   });
   setHandler(resume, () => {
-    if (isFinal(status) || !paused || !config) return;
-    paused = false;
-    status = 'in_retry';
-    // Missed time is not made up with a burst: an overdue attempt moves to the next boundary.
-    const now = nowIso();
-    if (nextAttempt === null || Date.parse(nextAttempt) < Date.parse(now)) {
-      nextAttempt = nextProcessorBoundary(config, now);
-    }
-    pendingEvents.push({ reason: 'resumed', detail: { next_attempt: nextAttempt } });
-    changes++;
+    resumeTransition();
+  });
+  setHandler(resumeConfirmed, (): ActionResult => {
+    if (isFinal(status) || removeRequested) return inactive('resume');
+    if (!resumeTransition()) return answer('resume', 'unchanged', 'the cycle is not paused');
+    return answer('resume', 'resumed', `the next attempt runs at ${nextAttempt}`);
   });
 
   const publish = () => {
@@ -386,6 +507,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     endedAt = nowIso();
     nextAttempt = null;
     await persist('ended', { status: final, reason });
+    endRecorded = true;
     await emit('cycle.completed', { status: final, reason });
     // Let in-flight Update handlers answer before the run closes.
     await condition(allHandlersFinished);
@@ -423,6 +545,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       attempt.retry_criteria = decision.criteria;
       nextAttempt = decision.next_attempt;
     }
+    executeOverride = null;
     dirtyAttempts.add(attempt.attempt_number);
     return decision;
   };
@@ -434,11 +557,15 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
         ? 'expired'
         : 'stopped_by_rule';
 
-  /** After a failed attempt: retry (and say so) or end. Returns the end when the cycle is over. */
-  const afterFailure = async (attempt: AttemptRecord): Promise<CycleDetails | null> => {
+  /**
+   * After a failed attempt: retry (and say so) or end. Returns the end when the cycle is over. With
+   * `removing` (a remove arrived while the charge was at the gateway) the cycle ends as removed.
+   */
+  const afterFailure = async (attempt: AttemptRecord, removing = false): Promise<CycleDetails | null> => {
     const decision = applyDecision(attempt);
     await emit('attempt.failed', { attempt, decision: { action: decision.action, detail: decision.detail } });
     if (decision.webhook) await emit('rule.webhook', { attempt, decision }, decision.webhook);
+    if (removing) return await end('removed', 'removed');
     if (decision.action === 'Stop') return await end(stopStatus(decision), decision.reason);
     await persist('scheduled', { attempt_number: attempt.attempt_number, next_attempt: nextAttempt });
     return null;
@@ -608,7 +735,13 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     }
 
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT) {
-      await condition(allHandlersFinished);
+      // A remove Update waits for this loop to end the cycle: it must not wait for that handler here.
+      if (patched(CHARGE_GATE_PATCH)) {
+        await condition(() => allHandlersFinished() || removeRequested);
+        if (removeRequested) continue;
+      } else {
+        await condition(allHandlersFinished);
+      }
       if (queue.length === 0 && pendingEvents.length === 0 && ids && config) {
         await continueAsNew<typeof RetryCycle>({
           payment: first,
@@ -652,9 +785,34 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
 
     // --- An attempt of ours -----------------------------------------------------------------------
     if (!ids) throw new Error('cycle not opened');
+    const gated = patched(CHARGE_GATE_PATCH);
+    if (gated) {
+      // The one gate in front of every charge: scheduled, executed, after a payment method update.
+      const before = changes;
+      const verdict = await gate(nowIso());
+      // Anything that arrived during the read (remove, pause, another method) is looked at first.
+      if (changes !== before || removeRequested) continue;
+      if (!verdict.allowed) {
+        const plan = planRefusal(verdict, {
+          config: cfg(),
+          execute: executeOverride,
+          now: nowIso(),
+          deadline: deadline(),
+        });
+        executeOverride = null;
+        if (plan.kind === 'end') return await end(plan.status, plan.reason);
+        nextAttempt = plan.next_attempt;
+        pendingEvents.push(plan.event);
+        continue;
+      }
+      executeOverride = null;
+    }
     const n = attempts.length + 1;
     const key = `cycle-${ids.cycle_id}-attempt-${n}`;
     const amount = outstanding;
+    // Nothing awaits between the checks above and the charge below, so a remove handled before this
+    // line stops the charge, and one handled after it sees `charging` and waits for the answer.
+    charging = n;
     const { result, failedHard } = await chargeOnce(
       {
         gateway_id: first.gateway_id,
@@ -666,6 +824,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       },
       `charge attempt ${n}: ${amount} ${first.currency}`,
     );
+    charging = null;
     const approved = result.status === 'approved';
     const attempt: AttemptRecord = {
       attempt_number: n,
@@ -707,7 +866,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       attempt.label = 'System Error';
       return await end('error', `gateway rejected the charge: ${result.code}`);
     }
-    const ended = await afterFailure(attempt);
+    const ended = await afterFailure(attempt, gated && removeRequested);
     if (ended) return ended;
   }
 }

@@ -61,7 +61,7 @@ export const createManualRetryRoute = createRoute({
     'Charges a billing cycle once more, by hand. Allowed only when the cycle has ended without collecting: status `Failed` (stopped by a rule, attempts exhausted, expired or removed) or `Error`. A `Retrying` or `Captured` cycle answers 409, as does a cycle with a manual retry still pending (one at a time: two concurrent requests charge once). After a manual retry that failed, another is allowed.',
     'The charge uses the cycle\'s outstanding balance, payment method and gateway, with the idempotency key `cycle-<id>-attempt-<n>` of the next attempt; the attempt is added to the cycle\'s transactions with `source: "MANUAL"`. If it collects, the cycle becomes `Captured`.',
     `The answer (201) comes once the charge has answered, up to ${DEFAULT_MANUAL_RETRY_WAIT_MS / 1000} s; after that it answers with \`status: "Pending"\` and the GET of the retry shows the outcome.`,
-    'Checks, in order: `x-api-key` (401), `Content-Type: application/json` and `Accept-Language: en-US` (400), the body (400), the billing cycle (404), its state (409).',
+    'Checks, in order: `x-api-key` (401), `Content-Type: application/json` and `Accept-Language: en-US` (400), the body (400), the billing cycle (404), its state (409), then the network rules every charge passes (409 naming the rule: `never_retry` when the payment method answered a never-retry code since it last paid, `method_attempt_limit` at 20 attempts on the payment method in 30 days across every cycle, manual retries still charging included, `max_cycle_days` past the cycle limit). A refused request writes nothing.',
     NO_SUBSCRIPTION_DESCRIPTION,
   ].join('\n\n'),
   security,
@@ -78,7 +78,7 @@ export const createManualRetryRoute = createRoute({
     404: e404,
     409: json(
       errorSchema,
-      'The billing cycle is Retrying or Captured, a manual retry of it is pending, or the Idempotency-Key was used with another reason',
+      'The billing cycle is Retrying or Captured, a manual retry of it is pending, a network rule refuses the charge (never-retry code on the payment method, 20 attempts on it in 30 days, max_cycle_days; the message names the rule), or the Idempotency-Key was used with another reason',
     ),
     503: json(errorSchema, 'The workflow service (Temporal) is unreachable; send the same request again'),
   },
@@ -234,6 +234,8 @@ export function registerBillingCycleRoutes(app: OpenAPIHono<AppEnv>, deps: Billi
             c.get('log').warn({ err, retry: pending.retryId }, 'could not resume a pending manual retry');
           });
         }
+        throw new ApiError(409, created.message);
+      case 'refused':
         throw new ApiError(409, created.message);
     }
     let retry = created.retry;

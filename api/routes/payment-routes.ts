@@ -131,9 +131,9 @@ export const accountCycleHistoryRoute = getCycles(
 );
 
 const EXECUTE =
-  'For every active retry cycle of the {what}, moves the next attempt to the next processor run. The message lists the numeric ids of the cycles. No request body (one sent is ignored).';
+  "For every active retry cycle of the {what}, moves the next attempt to the next processor run (a paused cycle is resumed). Every charge passes the network rules first: when the payment method answered a never-retry code since it last paid, or has had 20 attempts in 30 days across every cycle, or the cycle is past max_cycle_days, the execute is refused, the attempt stays where the policy put it, and the refusal is recorded in the cycle's events. The message lists the numeric ids of the cycles the execute took effect on; refused ones follow as `Not executed: <id>: refused (<rule>), <why>`. No request body (one sent is ignored).";
 const REMOVE =
-  'Stops every active retry cycle of the {what}: each ends as "Cycle Complete" with no further attempt. The message lists the numeric ids of the cycles. No request body (one sent is ignored).';
+  'Stops every active retry cycle of the {what}: each ends as "Cycle Complete" with no further attempt. The answer comes once the end is recorded, and no charge starts after it. A charge already at the gateway cannot be called back: the answer waits for it (up to 30 s); if it collected, the cycle ends as collected instead. The message lists the numeric ids of the cycles that were removed; the others follow as `Not removed: <id>: not_removed | pending, <why>`. No request body (one sent is ignored).';
 
 const putAction = <R extends z.ZodObject>(
   operationId: string,
@@ -211,7 +211,7 @@ export const executePaymentsRoute = createRoute({
   tags,
   summary: 'Execute payments',
   description:
-    'For every active retry cycle of the accounts, invoices and debit memos named, moves the next attempt to the next processor run. At least one id is required; at most 1,000 per list.',
+    'For every active retry cycle of the accounts, invoices and debit memos named, moves the next attempt to the next processor run, as PUT execute_invoice_payment does (the same network rules, the same message). At least one id is required; at most 1,000 per list.',
   security,
   request: {
     body: { required: true, content: { 'application/json': { schema: executePaymentsRequestSchema } } },

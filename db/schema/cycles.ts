@@ -99,6 +99,8 @@ export const attempts = pgTable(
     // Failed payments that became attempts before payment_claims existed are found by this
     // (db/payment-claims.ts adopts them as claims).
     index('attempts_external_payment_idx').on(t.paymentId).where(sql`not ${t.cprGenerated}`),
+    // The charge gate counts a payment method's attempts across every cycle (db/method-history.ts).
+    index('attempts_method_time_idx').on(t.paymentMethodId, t.timeOfExecution),
   ],
 );
 
