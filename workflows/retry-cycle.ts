@@ -33,6 +33,13 @@ import { isFinal } from './cycle-types';
 import { deliverWebhook, type WebhookEvent } from './deliver-webhook';
 import { type DocumentRef, documentOf, type FailedPayment, failedPaymentSchema } from './failed-payment';
 import {
+  actionRequestSchema,
+  paymentMethodUpdatedSchema,
+  paymentReceivedSchema,
+  problemOf,
+  refusedMessage,
+} from './message-payloads';
+import {
   detailsQuery,
   executeNow,
   executeNowConfirmed,
@@ -350,6 +357,13 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
   const inactive = (action: CycleAction) =>
     answer(action, 'not_active', `the cycle has ended (${status})${endReason ? `: ${endReason}` : ''}`);
 
+  /** The four action Updates refuse a payload they could not store, before it enters the history. */
+  const actionValidator = {
+    validator: (req: unknown) => {
+      const parsed = actionRequestSchema.safeParse(req);
+      if (!parsed.success) throw new Error(problemOf(parsed.error));
+    },
+  };
   setHandler(executeNow, () => {
     if (isFinal(status) || !config) return;
     // Before the patch a paused cycle lost its pause flag but kept status "paused" (issue 13).
@@ -357,53 +371,80 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     else paused = false;
     pullForward(config);
   });
-  setHandler(executeNowConfirmed, async (): Promise<ActionResult> => {
-    if (isFinal(status) || removeRequested || !config) return inactive('execute');
-    if (charging !== null) {
-      return answer('execute', 'in_progress', `attempt ${charging} is being charged now`);
-    }
-    const verdict = await gate(nextProcessorBoundary(config, nowIso()));
-    if (isFinal(status) || removeRequested) return inactive('execute');
-    if (!verdict.allowed) {
-      pendingEvents.push({
-        reason: 'execute_refused',
-        detail: { rule: verdict.rule, detail: verdict.detail, next_attempt: nextAttempt },
-      });
-      changes++;
-      return answer('execute', 'refused', verdict.detail, { rule: verdict.rule });
-    }
-    resumeTransition();
-    pullForward(config);
-    return answer('execute', 'executed', `the next attempt runs at ${nextAttempt}`);
-  });
-  setHandler(remove, (req) => requestRemove(req));
-  setHandler(removeConfirmed, async (req): Promise<ActionResult> => {
-    if (isFinal(status)) return inactive('remove');
-    const atGateway = charging;
-    requestRemove(req);
-    // The main loop starts no charge once removeRequested is set; wait for it to store the end, or for
-    // the charge that is already at the gateway (it cannot be called back) to answer.
-    const settled = await condition(() => endRecorded, REMOVE_WAIT);
-    if (!settled) {
-      return answer(
-        'remove',
-        'pending',
-        `attempt ${charging ?? atGateway} is still at the gateway; the cycle ends as removed when it answers, unless it collects`,
-      );
-    }
-    if ((status as CycleStatus) === 'removed') {
-      return answer(
-        'remove',
-        'removed',
-        atGateway === null
-          ? 'removed; no charge started after the request'
-          : `removed after attempt ${atGateway}, already at the gateway, was declined`,
-      );
-    }
-    return answer('remove', 'not_removed', `the cycle ended as ${status} first (${endReason})`);
-  });
-  setHandler(paymentReceived, (payment) => {
+  setHandler(
+    executeNowConfirmed,
+    async (): Promise<ActionResult> => {
+      if (isFinal(status) || removeRequested || !config) return inactive('execute');
+      if (charging !== null) {
+        return answer('execute', 'in_progress', `attempt ${charging} is being charged now`);
+      }
+      const verdict = await gate(nextProcessorBoundary(config, nowIso()));
+      if (isFinal(status) || removeRequested) return inactive('execute');
+      if (!verdict.allowed) {
+        pendingEvents.push({
+          reason: 'execute_refused',
+          detail: { rule: verdict.rule, detail: verdict.detail, next_attempt: nextAttempt },
+        });
+        changes++;
+        return answer('execute', 'refused', verdict.detail, { rule: verdict.rule });
+      }
+      resumeTransition();
+      pullForward(config);
+      return answer('execute', 'executed', `the next attempt runs at ${nextAttempt}`);
+    },
+    actionValidator,
+  );
+  /** A refused Signal is recorded (storably), never stored as sent. */
+  const refuseSignal = (message: string, error: Parameters<typeof refusedMessage>[1]) => {
     if (isFinal(status)) return;
+    pendingEvents.push(refusedMessage(message, error));
+    changes++;
+  };
+  setHandler(remove, (raw) => {
+    const req = actionRequestSchema.safeParse(raw);
+    // A remove is honoured even when its words are not: the operator's intent is clear, the text is
+    // dropped rather than stored.
+    if (!req.success) {
+      refuseSignal('remove', req.error);
+      requestRemove({ refused_text: true });
+      return;
+    }
+    requestRemove(req.data);
+  });
+  setHandler(
+    removeConfirmed,
+    async (req): Promise<ActionResult> => {
+      if (isFinal(status)) return inactive('remove');
+      const atGateway = charging;
+      requestRemove(req);
+      // The main loop starts no charge once removeRequested is set; wait for it to store the end, or for
+      // the charge that is already at the gateway (it cannot be called back) to answer.
+      const settled = await condition(() => endRecorded, REMOVE_WAIT);
+      if (!settled) {
+        return answer(
+          'remove',
+          'pending',
+          `attempt ${charging ?? atGateway} is still at the gateway; the cycle ends as removed when it answers, unless it collects`,
+        );
+      }
+      if ((status as CycleStatus) === 'removed') {
+        return answer(
+          'remove',
+          'removed',
+          atGateway === null
+            ? 'removed; no charge started after the request'
+            : `removed after attempt ${atGateway}, already at the gateway, was declined`,
+        );
+      }
+      return answer('remove', 'not_removed', `the cycle ended as ${status} first (${endReason})`);
+    },
+    actionValidator,
+  );
+  setHandler(paymentReceived, (raw) => {
+    if (isFinal(status)) return;
+    const parsed = paymentReceivedSchema.safeParse(raw);
+    if (!parsed.success) return refuseSignal('paymentReceived', parsed.error);
+    const payment = parsed.data;
     if (payment.payment_id && externalPaymentIds.has(payment.payment_id)) return;
     if (payment.currency !== first.currency || !/^\d{1,15}(\.\d{1,4})?$/.test(payment.amount)) {
       pendingEvents.push({
@@ -419,8 +460,11 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     pendingEvents.push({ reason: 'payment_received', detail: { ...payment, outstanding } });
     changes++;
   });
-  setHandler(paymentMethodUpdated, ({ payment_method_id }) => {
-    if (isFinal(status) || !payment_method_id) return;
+  setHandler(paymentMethodUpdated, (raw) => {
+    if (isFinal(status) || !raw?.payment_method_id) return;
+    const parsed = paymentMethodUpdatedSchema.safeParse(raw);
+    if (!parsed.success) return refuseSignal('paymentMethodUpdated', parsed.error);
+    const { payment_method_id } = parsed.data;
     paymentMethodId = payment_method_id;
     if (config?.settings.retry_on_payment_method_update && !paused) {
       nextAttempt = nextProcessorBoundary(config, nowIso());
@@ -434,23 +478,31 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
   setHandler(pause, () => {
     pauseTransition();
   });
-  setHandler(pauseConfirmed, (): ActionResult => {
-    if (isFinal(status) || removeRequested) return inactive('pause');
-    if (!pauseTransition()) return answer('pause', 'unchanged', 'the cycle is already paused');
-    return answer(
-      'pause',
-      'paused',
-      charging === null ? 'paused' : `paused; attempt ${charging}, already at the gateway, still answers`,
-    );
-  });
+  setHandler(
+    pauseConfirmed,
+    (): ActionResult => {
+      if (isFinal(status) || removeRequested) return inactive('pause');
+      if (!pauseTransition()) return answer('pause', 'unchanged', 'the cycle is already paused');
+      return answer(
+        'pause',
+        'paused',
+        charging === null ? 'paused' : `paused; attempt ${charging}, already at the gateway, still answers`,
+      );
+    },
+    actionValidator,
+  );
   setHandler(resume, () => {
     resumeTransition();
   });
-  setHandler(resumeConfirmed, (): ActionResult => {
-    if (isFinal(status) || removeRequested) return inactive('resume');
-    if (!resumeTransition()) return answer('resume', 'unchanged', 'the cycle is not paused');
-    return answer('resume', 'resumed', `the next attempt runs at ${nextAttempt}`);
-  });
+  setHandler(
+    resumeConfirmed,
+    (): ActionResult => {
+      if (isFinal(status) || removeRequested) return inactive('resume');
+      if (!resumeTransition()) return answer('resume', 'unchanged', 'the cycle is not paused');
+      return answer('resume', 'resumed', `the next attempt runs at ${nextAttempt}`);
+    },
+    actionValidator,
+  );
 
   const publish = () => {
     upsertSearchAttributes([
