@@ -1,17 +1,34 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { GuardedPGlite } from './pglite-guard';
 import * as schema from './schema';
 
 /** The one typed database handle, whichever driver is behind it. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** The handle a `db.transaction(async (tx) => …)` callback runs on. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * What a store function runs its statements on: the database, or the transaction it was called in.
+ * Code inside a transaction passes its `tx` on and never reaches for the outer `db`: on PGlite that
+ * waits forever for the transaction's own lock (refused at once by db/pglite-guard.ts), on Postgres
+ * it needs a second pool connection (a pool of one hangs) and does not see the transaction's writes.
+ */
+export type Executor = Db | Tx;
+
 export type DbTarget =
   | { kind: 'postgres'; url: string; poolSize?: number }
-  | { kind: 'pglite' /** undefined = in memory */; dataDir?: string };
+  | {
+      kind: 'pglite';
+      /** undefined = in memory */
+      dataDir?: string;
+      /** How long one holder may keep PGlite's lock while others wait (db/pglite-guard.ts). */
+      lockWaitMs?: number;
+    };
 
 export interface DbHandle {
   db: Db;
@@ -53,7 +70,8 @@ export async function createDb(target: DbTarget): Promise<DbHandle> {
     };
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-  const client = new PGlite(target.dataDir);
+  // Refuses the outer handle inside its own transactions and fails lock waits on a wedged holder.
+  const client = new GuardedPGlite(target.dataDir, { lockWaitMs: target.lockWaitMs });
   await client.waitReady;
   const db = drizzlePglite({ client, schema, casing: 'snake_case' });
   // PGlite is one in-process session: it cannot be shared between processes, so a lock only

@@ -39,6 +39,8 @@ export interface Harness {
 export async function startHarness(
   opts: {
     kind?: DbKind;
+    /** Postgres pool size (default 4); 1 is production's DATABASE_POOL_SIZE=1. */
+    poolSize?: number;
     config?: RetryConfig;
     simUrl?: string;
     worker?: boolean;
@@ -46,7 +48,7 @@ export async function startHarness(
     webhooks?: WebhookOptions;
   } = {},
 ): Promise<Harness> {
-  const db = await openTestDb(opts.kind ?? 'postgres');
+  const db = await openTestDb(opts.kind ?? 'postgres', opts.poolSize ? { poolSize: opts.poolSize } : {});
   await ensureConfig(db.db, opts.config ?? testConfig());
   const temporal = await testTemporal();
   const taskQueue = uniqueName('cycles');
