@@ -15,9 +15,11 @@ import {
   startHarness,
   testConfig,
 } from '../support/cycle-harness';
+import { type DbKind, dbKinds } from '../support/databases';
 
-// The SmartPay-style routes over a real worker, Temporal dev server, Postgres and simulator:
-// billing cycles, and manual retries of cycles that ended without collecting.
+// The SmartPay-style routes over a real worker, Temporal dev server, database (Postgres and PGlite,
+// from the same body) and simulator: billing cycles, and manual retries of cycles that ended without
+// collecting.
 
 type Json = Record<string, unknown>;
 type Retry = ReturnType<typeof manualRetrySchema.parse>;
@@ -27,13 +29,15 @@ const RETRY_ID = /^Retry-[0-9a-f-]{36}$/;
 const TRANSACTION_ID = /^Transaction-[0-9a-f-]{36}$/;
 const POST_HEADERS = { 'Content-Type': 'application/json', 'Accept-Language': 'en-US' };
 
-describe('billing cycles and manual retries', () => {
+describe.each(dbKinds)('billing cycles and manual retries on %s', (kind: DbKind) => {
   let h: Harness;
   let t: Awaited<ReturnType<typeof testApp>>;
   beforeAll(async () => {
     // Two rule entries: an opening failure plus two charges, then attempts_exhausted.
-    h = await startHarness({ config: testConfig(2) });
-    t = await testApp('postgres', {
+    // On Postgres a pool of one connection, as DATABASE_POOL_SIZE=1: code that needs a second session
+    // inside a transaction hangs there, as it wedges PGlite (which refuses it at once instead).
+    h = await startHarness({ kind, config: testConfig(2), ...(kind === 'postgres' ? { poolSize: 1 } : {}) });
+    t = await testApp(kind, {
       db: h.db,
       manualRetries: createManualRetryClient({ client: h.temporal.client, taskQueue: h.taskQueue }),
     });
@@ -177,6 +181,53 @@ describe('billing cycles and manual retries', () => {
 
     // Now Captured: no second manual retry.
     await expectError(await post(sub, c.bc, { reason: 'again' }), 409, /Captured/);
+  });
+
+  it('answers 201 Failed for a declined manual retry of a cycle whose attempts ran out, and keeps answering', async () => {
+    // The wedge of issue 12: recording a declined retry labels it by the cycle's pinned rules, a read
+    // that went through the outer handle inside the transaction and never returned on PGlite.
+    const sub = newSubscription();
+    const c = await cycle('sim.insufficient_funds', { subscription_id: sub });
+    expect(c.final?.status).toBe('attempts_exhausted');
+
+    const res = await post(sub, c.bc, { reason: 'Customer says the card is topped up' });
+    const retry = manualRetrySchema.parse(await res.json());
+    expect(res.status).toBe(201);
+    expect(retry).toMatchObject({
+      status: 'Failed',
+      attemptNumber: 4,
+      gatewayCode: 'insufficient_funds',
+      amountCollected: 0,
+      billingCycleId: c.bc,
+    });
+    // The service keeps answering: the retry, the cycle, the list, and a second retry.
+    const again = await get(`${retriesPath(sub, c.bc)}/${retry.id}`);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(retry);
+    const bc = await getCycle(sub, c.bc);
+    expect(bc).toMatchObject({ status: 'Failed', cycleStatus: 'attempts_exhausted', outstanding: 100 });
+    expect(bc.transactions.map((x) => [x.attemptNumber, x.source, x.success])).toEqual([
+      [1, 'PR-00000371', false],
+      [2, `PR-C${c.id}-2`, false],
+      [3, `PR-C${c.id}-3`, false],
+      [4, 'MANUAL', false],
+    ]);
+    const [declined] = await h.db.db
+      .select()
+      .from(attempts)
+      .where(and(eq(attempts.cycleId, c.id), eq(attempts.attemptNumber, 4)));
+    expect(declined).toMatchObject({ label: 'Soft Decline', action: 'Stop', cprGenerated: true });
+    const list = await get(`/subscriptions/${sub}/billing-cycles`);
+    expect(list.status).toBe(200);
+    const second = await post(sub, c.bc, { reason: 'Once more' });
+    expect(second.status).toBe(201);
+    expect(manualRetrySchema.parse(await second.json())).toMatchObject({
+      status: 'Failed',
+      attemptNumber: 5,
+    });
+    expect(
+      (await ledger(h.simUrl, c.payment.payment_method_id)).map((x) => x.idempotency_key).sort(),
+    ).toEqual([2, 3, 4, 5].map((n) => `cycle-${c.id}-attempt-${n}`));
   });
 
   it('rejects what it must: 401, 404, 400 before 409, Retrying and Captured cycles', async () => {
@@ -347,7 +398,7 @@ describe('billing cycles and manual retries', () => {
   });
 
   it('answers Pending when the charge takes longer than the wait; the GET shows the outcome later', async () => {
-    const quick = await testApp('postgres', {
+    const quick = await testApp(kind, {
       db: h.db,
       manualRetries: createManualRetryClient({
         client: h.temporal.client,
