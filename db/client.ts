@@ -4,6 +4,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { GuardedPGlite } from './pglite-guard';
+import { guardPoolInTransaction } from './postgres-transaction-guard';
 import * as schema from './schema';
 
 /** The one typed database handle, whichever driver is behind it. */
@@ -48,7 +49,8 @@ export async function createDb(target: DbTarget): Promise<DbHandle> {
       // A connection killed mid-handshake should fail fast and be retried, not hang for 30 s.
       connect_timeout: 10,
     });
-    const db = drizzlePostgres({ client, schema, casing: 'snake_case' });
+    // Refuses the pool from inside its own transactions (db/postgres-transaction-guard.ts).
+    const db = drizzlePostgres({ client: guardPoolInTransaction(client), schema, casing: 'snake_case' });
     return {
       db,
       kind: 'postgres',
@@ -58,7 +60,9 @@ export async function createDb(target: DbTarget): Promise<DbHandle> {
         try {
           await single`select pg_advisory_lock(${key})`;
           try {
-            return await fn(drizzlePostgres({ client: single, schema, casing: 'snake_case' }));
+            return await fn(
+              drizzlePostgres({ client: guardPoolInTransaction(single), schema, casing: 'snake_case' }),
+            );
           } finally {
             await single`select pg_advisory_unlock(${key})`;
           }
