@@ -25,7 +25,7 @@ export const PGLITE_LOCK_WAIT_MS = 5_000;
 export class OuterHandleInTransactionError extends Error {
   constructor(what: string, openedAt: string) {
     super(
-      `PGlite: ${what} on the outer database handle inside an open transaction of the same database would wait forever for that transaction's lock; run it on the transaction's executor (tx) instead. The transaction was opened ${openedAt}`,
+      `PGlite: ${what} on the outer database handle inside an open transaction of the same database would wait forever for that transaction's lock; run it on the transaction's executor (tx) instead. The transaction was opened at ${openedAt}`,
     );
     this.name = 'OuterHandleInTransactionError';
   }
@@ -34,14 +34,17 @@ export class OuterHandleInTransactionError extends Error {
 export class PgliteLockTimeoutError extends Error {
   constructor(what: string, waitedMs: number, holder: Holder) {
     super(
-      `PGlite: ${what} waited ${waitedMs} ms for the database lock, held for ${Date.now() - holder.since} ms by ${holder.what}`,
+      `PGlite: ${what} waited ${waitedMs} ms for the database lock, held for ${Date.now() - holder.since} ms by ${holder.what()}`,
     );
     this.name = 'PgliteLockTimeoutError';
   }
 }
 
+/** What an operation is, described only when an error needs it (queries are the hot path). */
+type Describe = () => string;
+
 interface Holder {
-  what: string;
+  what: Describe;
   since: number;
 }
 
@@ -49,25 +52,34 @@ interface Holder {
 interface OpenTransaction {
   db: GuardedPGlite;
   open: boolean;
-  openedAt: string;
+  openedAt: Describe;
 }
 
 const insideTransaction = new AsyncLocalStorage<OpenTransaction>();
 
-function describeSql(kind: string, text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return `${kind} "${flat.length > 200 ? `${flat.slice(0, 200)}…` : flat}"`;
+function describeSql(kind: string, text: string): Describe {
+  return () => {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return `${kind} "${flat.length > 200 ? `${flat.slice(0, 200)}…` : flat}"`;
+  };
 }
 
 const thisFile = fileURLToPath(import.meta.url);
 
-/** Where a transaction was opened: the application's frames (not this file's, node's or a library's). */
-function callerFrames(): string {
+/**
+ * Where a transaction was opened: the application's frames (not this file's, node's or a library's).
+ * The frames are captured now and formatted only if an error quotes them.
+ */
+function callerFrames(): Describe {
   // Drizzle's and PGlite's frames alone fill the default 10; the application's come after them.
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 40;
-  const stack = new Error().stack ?? '';
+  const site = new Error();
   Error.stackTraceLimit = limit;
+  return () => formatFrames(site.stack ?? '');
+}
+
+function formatFrames(stack: string): string {
   const frames = stack
     .split('\n')
     .slice(1)
@@ -102,24 +114,28 @@ export class GuardedPGlite extends PGlite {
   }
 
   override async transaction<T>(callback: (tx: Transaction) => Promise<T>): Promise<T> {
-    const openedAt = `at ${callerFrames()}`;
-    return await this.#exclusive(`a transaction opened ${openedAt}`, () =>
-      super.transaction(async (tx) => {
-        const marker: OpenTransaction = { db: this, open: true, openedAt };
-        try {
-          return await insideTransaction.run(marker, () => callback(tx));
-        } finally {
-          // Work the callback left running keeps the context; once closed it may use the handle again.
-          marker.open = false;
-        }
-      }),
+    const openedAt = callerFrames();
+    return await this.#exclusive(
+      () => `a transaction opened at ${openedAt()}`,
+      () =>
+        super.transaction(async (tx) => {
+          const marker: OpenTransaction = { db: this, open: true, openedAt };
+          try {
+            return await insideTransaction.run(marker, () => callback(tx));
+          } finally {
+            // Work the callback left running keeps the context; once closed it may use the handle again.
+            marker.open = false;
+          }
+        }),
     );
   }
 
   /** Refuses a call from inside an open transaction of this instance, else runs it under the gate. */
-  async #exclusive<T>(what: string, run: () => Promise<T>): Promise<T> {
+  async #exclusive<T>(what: Describe, run: () => Promise<T>): Promise<T> {
     const current = insideTransaction.getStore();
-    if (current?.open && current.db === this) throw new OuterHandleInTransactionError(what, current.openedAt);
+    if (current?.open && current.db === this) {
+      throw new OuterHandleInTransactionError(what(), current.openedAt());
+    }
     const release = await this.#acquire(what);
     this.#holder = { what, since: Date.now() };
     try {
@@ -134,7 +150,7 @@ export class GuardedPGlite extends PGlite {
    * The gate sits in front of PGlite's own lock and is taken in the same order by every public call,
    * so PGlite's lock is free whenever the gate is granted and the holder we name is the real one.
    */
-  async #acquire(what: string): Promise<() => void> {
+  async #acquire(what: Describe): Promise<() => void> {
     const acquiring = this.#gate.acquire();
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;
@@ -145,7 +161,7 @@ export class GuardedPGlite extends PGlite {
           const holder = this.#holder;
           const held = holder ? Date.now() - holder.since : 0;
           if (holder && held >= this.#lockWaitMs) {
-            reject(new PgliteLockTimeoutError(what, Date.now() - started, holder));
+            reject(new PgliteLockTimeoutError(what(), Date.now() - started, holder));
             return;
           }
           timer = setTimeout(check, this.#lockWaitMs - held);
