@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingCyclePageSchema, billingCycleSchema, manualRetrySchema } from '../../api/schemas/smartpay';
 import { createManualRetryClient } from '../../client/manual-retries';
 import { attempts, cycleEvents, cycles, manualRetries } from '../../db/schema';
+import { createSimServer } from '../../sim/server';
 import type { CycleDetails } from '../../workflows/cycle-types';
 import { documentOf, type FailedPayment } from '../../workflows/failed-payment';
 import { basic, TEST_TOKEN, testApp } from '../support/api';
@@ -15,7 +19,7 @@ import {
   startHarness,
   testConfig,
 } from '../support/cycle-harness';
-import { type DbKind, dbKinds } from '../support/databases';
+import { type DbKind, dbKinds, openTestDb } from '../support/databases';
 
 // The SmartPay-style routes over a real worker, Temporal dev server, database (Postgres and PGlite,
 // from the same body) and simulator: billing cycles, and manual retries of cycles that ended without
@@ -434,6 +438,101 @@ describe.each(dbKinds)('billing cycles and manual retries on %s', (kind: DbKind)
     expect(charges.map((x) => [x.idempotency_key, x.status])).toEqual([
       [`cycle-${c.id}-attempt-2`, 'approved'],
     ]);
+  });
+
+  it('a declined manual retry in flight when the service stops completes after a restart on the same database', async () => {
+    // Issue 12 wedged PGlite across restarts: the retried recordManualRetry waited on the lock again.
+    // Here the first process stops while the retry's charge is unanswered; a second one opens the
+    // same database (PGlite's directory, Postgres's URL) and takes over the task queue.
+    const sim = createSimServer({});
+    const { url: simUrl } = await sim.listen(0);
+    const dataDir = kind === 'pglite' ? mkdtempSync(join(tmpdir(), 'cpr-restart-')) : undefined;
+    let second: Harness | undefined;
+    try {
+      const first = await startHarness({
+        kind,
+        config: testConfig(2),
+        simUrl,
+        ...(dataDir ? { reopen: { dataDir } } : {}),
+      });
+      const reopen = dataDir ? { dataDir } : { url: first.db.url as string };
+      const clientOf = (harness: Harness, waitMs?: number) =>
+        createManualRetryClient({
+          client: harness.temporal.client,
+          taskQueue: harness.taskQueue,
+          ...(waitMs ? { waitMs } : {}),
+        });
+      const sub = newSubscription();
+      let payment: FailedPayment;
+      let bc: string;
+      let pending: Retry;
+      try {
+        const app = await testApp(kind, { db: first.db, manualRetries: clientOf(first, 100) });
+        // Two soft declines exhaust the rules; the manual retry's first request gets no answer, and
+        // its retry (same key) is declined again.
+        payment = failedPayment('sim.insufficient_funds.insufficient_funds.timeout.insufficient_funds', {
+          subscription_id: sub,
+        });
+        const submitted = await first.cycles.submit(payment);
+        bc = submitted.billing_cycle_id;
+        const ended = (await first.cycles.handle(documentOf(payment)).result()) as CycleDetails;
+        expect(ended.status).toBe('attempts_exhausted');
+        const res = await app.app.request(retriesPath(sub, bc), {
+          method: 'POST',
+          headers: { 'x-api-key': TEST_TOKEN, ...POST_HEADERS },
+          body: JSON.stringify({ reason: 'Before the restart' }),
+        });
+        expect(res.status).toBe(201);
+        pending = manualRetrySchema.parse(await res.json());
+        expect(pending.status).toBe('Pending');
+      } finally {
+        await first.close();
+      }
+
+      // Between the two processes the retry is still pending: the second one has to finish it.
+      const between = await openTestDb(kind, reopen);
+      const [stored] = await between.db
+        .select({ status: manualRetries.status })
+        .from(manualRetries)
+        .where(eq(manualRetries.retryId, pending.id));
+      await between.close();
+      expect(stored?.status).toBe('pending');
+
+      second = await startHarness({
+        kind,
+        config: testConfig(2),
+        simUrl,
+        reopen,
+        taskQueue: first.taskQueue,
+      });
+      const after = await testApp(kind, { db: second.db, manualRetries: clientOf(second) });
+      const done = await eventually(async () => {
+        const r = await after.app.request(`${retriesPath(sub, bc)}/${pending.id}`, {
+          headers: { 'x-api-key': TEST_TOKEN },
+        });
+        const body = manualRetrySchema.parse(await r.json());
+        return body.status === 'Pending' ? undefined : body;
+      }, 60_000);
+      expect(done).toMatchObject({ id: pending.id, status: 'Failed', gatewayCode: 'insufficient_funds' });
+      const cycleRes = await after.app.request(`/subscriptions/${sub}/billing-cycles/${bc}`, {
+        headers: { 'x-api-key': TEST_TOKEN },
+      });
+      expect(cycleRes.status).toBe(200);
+      expect(billingCycleSchema.parse(await cycleRes.json()).transactions.map((x) => x.source)).toEqual([
+        'PR-00000371',
+        expect.stringMatching(/^PR-C/),
+        expect.stringMatching(/^PR-C/),
+        'MANUAL',
+      ]);
+      // One charge per key, the retry's included, whichever worker sent it.
+      const keys = (await ledger(simUrl, payment.payment_method_id)).map((x) => x.idempotency_key);
+      expect(keys.sort()).toEqual([...new Set(keys)].sort());
+      expect(keys).toHaveLength(3);
+    } finally {
+      await second?.close();
+      await sim.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('lists billing cycles by page, and reaches cycles without a subscription under `none`', async () => {
