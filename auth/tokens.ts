@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import type { Db, Executor } from '../db/client';
 import { preparedPerDatabase } from '../db/prepared';
 import { apiTokens, users } from '../db/schema';
 
@@ -19,7 +19,7 @@ function displayPrefix(token: string): string {
   return token.slice(0, 10);
 }
 
-async function upsertUser(db: Db, email: string): Promise<number> {
+async function upsertUser(db: Executor, email: string): Promise<number> {
   const [row] = await db
     .insert(users)
     .values({ email })

@@ -1,18 +1,36 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { GuardedPGlite } from './pglite-guard';
 import { lockPgliteDir } from './pglite-lock';
+import { guardPoolInTransaction } from './postgres-transaction-guard';
 import * as schema from './schema';
 
 /** The one typed database handle, whichever driver is behind it. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** The handle a `db.transaction(async (tx) => …)` callback runs on. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * What a store function runs its statements on: the database, or the transaction it was called in.
+ * Code inside a transaction passes its `tx` on and never reaches for the outer `db`: on PGlite that
+ * waits forever for the transaction's own lock (refused at once by db/pglite-guard.ts), on Postgres
+ * it needs a second pool connection (a pool of one hangs) and does not see the transaction's writes.
+ */
+export type Executor = Db | Tx;
+
 export type DbTarget =
   | { kind: 'postgres'; url: string; poolSize?: number }
-  | { kind: 'pglite' /** undefined = in memory */; dataDir?: string };
+  | {
+      kind: 'pglite';
+      /** undefined = in memory */
+      dataDir?: string;
+      /** How long one holder may keep PGlite's lock while others wait (db/pglite-guard.ts). */
+      lockWaitMs?: number;
+    };
 
 export interface DbHandle {
   db: Db;
@@ -32,7 +50,8 @@ export async function createDb(target: DbTarget): Promise<DbHandle> {
       // A connection killed mid-handshake should fail fast and be retried, not hang for 30 s.
       connect_timeout: 10,
     });
-    const db = drizzlePostgres({ client, schema, casing: 'snake_case' });
+    // Refuses the pool from inside its own transactions (db/postgres-transaction-guard.ts).
+    const db = drizzlePostgres({ client: guardPoolInTransaction(client), schema, casing: 'snake_case' });
     return {
       db,
       kind: 'postgres',
@@ -42,7 +61,9 @@ export async function createDb(target: DbTarget): Promise<DbHandle> {
         try {
           await single`select pg_advisory_lock(${key})`;
           try {
-            return await fn(drizzlePostgres({ client: single, schema, casing: 'snake_case' }));
+            return await fn(
+              drizzlePostgres({ client: guardPoolInTransaction(single), schema, casing: 'snake_case' }),
+            );
           } finally {
             await single`select pg_advisory_unlock(${key})`;
           }
@@ -56,7 +77,8 @@ export async function createDb(target: DbTarget): Promise<DbHandle> {
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
   // One process owns a PGlite directory; a second opener fails at once naming it (db/pglite-lock.ts).
   const dirLock = target.dataDir ? await lockPgliteDir(target.dataDir) : undefined;
-  const client = new PGlite(target.dataDir);
+  // Refuses the outer handle inside its own transactions and fails lock waits on a wedged holder.
+  const client = new GuardedPGlite(target.dataDir, { lockWaitMs: target.lockWaitMs });
   await client.waitReady.catch((err: unknown) => {
     dirLock?.release();
     throw err;

@@ -1,5 +1,5 @@
 import { desc, eq, sql } from 'drizzle-orm';
-import type { Db } from './client';
+import type { Db, Executor } from './client';
 import { configVersions } from './schema';
 
 export interface StoredConfig<T = unknown> {
@@ -19,12 +19,12 @@ function toStored<T>(row: typeof configVersions.$inferSelect): StoredConfig<T> {
 }
 
 /** The newest version; read fresh on every call so a saved change applies to the very next cycle. */
-export async function currentConfig<T>(db: Db): Promise<StoredConfig<T> | null> {
+export async function currentConfig<T>(db: Executor): Promise<StoredConfig<T> | null> {
   const [row] = await db.select().from(configVersions).orderBy(desc(configVersions.version)).limit(1);
   return row ? toStored<T>(row) : null;
 }
 
-export async function configVersion<T>(db: Db, version: number): Promise<StoredConfig<T> | null> {
+export async function configVersion<T>(db: Executor, version: number): Promise<StoredConfig<T> | null> {
   const [row] = await db.select().from(configVersions).where(eq(configVersions.version, version));
   return row ? toStored<T>(row) : null;
 }
@@ -67,7 +67,7 @@ export async function saveConfig<T>(
  * The metrics' month rollups (migration 0004) are kept in the configured time zone; re-keying them when
  * it changes, at save time, keeps that one-off cost off the next metrics request.
  */
-async function followTimeZone(db: Db, document: unknown): Promise<void> {
+async function followTimeZone(db: Executor, document: unknown): Promise<void> {
   const zone = (document as { settings?: { time_zone?: unknown } } | null)?.settings?.time_zone;
   if (typeof zone === 'string') await db.execute(sql`select metric_use_time_zone(${zone}::text)`);
 }

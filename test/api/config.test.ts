@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type RetryConfig } from '../../policy';
 import { basic, testApp } from '../support/api';
-import type { DbKind } from '../support/databases';
+import { type DbKind, dbKinds } from '../support/databases';
 
 type Stored = { version: number; config: RetryConfig; updated_at: string; updated_by: string };
 type ErrorBody = { success: false; message: string; errors?: { path: string; message: string }[] };
@@ -27,7 +27,7 @@ function withHighValue(config: RetryConfig) {
   return { ...config, customer_groups: [highValueGroup, ...config.customer_groups] };
 }
 
-describe.each<DbKind>(['pglite', 'postgres'])('retry configuration API on %s', (kind) => {
+describe.each(dbKinds)('retry configuration API on %s', (kind: DbKind) => {
   let t: Awaited<ReturnType<typeof testApp>>;
   beforeAll(async () => {
     t = await testApp(kind);
@@ -186,6 +186,8 @@ describe.each<DbKind>(['pglite', 'postgres'])('retry configuration API on %s', (
   });
 });
 
+// One driver is enough here: the limiter counts failed logins in memory; the credential lookup it
+// guards runs on both drivers in every authenticated test above.
 describe('failed logins', () => {
   it('are rate-limited per client with 429 and Retry-After', async () => {
     const t = await testApp('pglite', { failedAuthMax: 3 });

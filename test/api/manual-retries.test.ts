@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingCyclePageSchema, billingCycleSchema, manualRetrySchema } from '../../api/schemas/smartpay';
 import { createManualRetryClient } from '../../client/manual-retries';
 import { attempts, cycleEvents, cycles, manualRetries } from '../../db/schema';
+import { createSimServer } from '../../sim/server';
 import type { CycleDetails } from '../../workflows/cycle-types';
 import { documentOf, type FailedPayment } from '../../workflows/failed-payment';
 import { basic, TEST_TOKEN, testApp } from '../support/api';
@@ -15,9 +19,11 @@ import {
   startHarness,
   testConfig,
 } from '../support/cycle-harness';
+import { type DbKind, dbKinds, openTestDb } from '../support/databases';
 
-// The SmartPay-style routes over a real worker, Temporal dev server, Postgres and simulator:
-// billing cycles, and manual retries of cycles that ended without collecting.
+// The SmartPay-style routes over a real worker, Temporal dev server, database (Postgres and PGlite,
+// from the same body) and simulator: billing cycles, and manual retries of cycles that ended without
+// collecting.
 
 type Json = Record<string, unknown>;
 type Retry = ReturnType<typeof manualRetrySchema.parse>;
@@ -27,13 +33,15 @@ const RETRY_ID = /^Retry-[0-9a-f-]{36}$/;
 const TRANSACTION_ID = /^Transaction-[0-9a-f-]{36}$/;
 const POST_HEADERS = { 'Content-Type': 'application/json', 'Accept-Language': 'en-US' };
 
-describe('billing cycles and manual retries', () => {
+describe.each(dbKinds)('billing cycles and manual retries on %s', (kind: DbKind) => {
   let h: Harness;
   let t: Awaited<ReturnType<typeof testApp>>;
   beforeAll(async () => {
     // Two rule entries: an opening failure plus two charges, then attempts_exhausted.
-    h = await startHarness({ config: testConfig(2) });
-    t = await testApp('postgres', {
+    // On Postgres a pool of one connection, as DATABASE_POOL_SIZE=1: code that needs a second session
+    // inside a transaction hangs there, as it wedges PGlite (which refuses it at once instead).
+    h = await startHarness({ kind, config: testConfig(2), ...(kind === 'postgres' ? { poolSize: 1 } : {}) });
+    t = await testApp(kind, {
       db: h.db,
       manualRetries: createManualRetryClient({ client: h.temporal.client, taskQueue: h.taskQueue }),
     });
@@ -85,9 +93,17 @@ describe('billing cycles and manual retries', () => {
     const final = wait ? ((await h.cycles.handle(documentOf(payment)).result()) as CycleDetails) : undefined;
     return { payment, id: submitted.cycle_id, bc: submitted.billing_cycle_id, final };
   };
-  /** Ends at once (stopped_by_rule), charging nothing: the cheapest Failed cycle. */
+  /**
+   * Ends at once (stopped_by_rule), charging nothing: the cheapest Failed cycle. A hard decline that no
+   * network rule forbids retrying (a never-retry code such as lost_card refuses the manual retry too:
+   * test/api/manual-retry-rules.test.ts).
+   */
   const hardDeclined = (pm: string, extra: Partial<FailedPayment> = {}) =>
-    cycle(pm, { gateway_response_code: 'lost_card', gateway_response_message: 'Lost card', ...extra });
+    cycle(pm, {
+      gateway_response_code: 'authentication_required',
+      gateway_response_message: 'Authentication required',
+      ...extra,
+    });
 
   it('collects a cycle whose attempts ran out; the billing cycle shows Captured with the manual transaction', async () => {
     const sub = newSubscription();
@@ -177,6 +193,53 @@ describe('billing cycles and manual retries', () => {
 
     // Now Captured: no second manual retry.
     await expectError(await post(sub, c.bc, { reason: 'again' }), 409, /Captured/);
+  });
+
+  it('answers 201 Failed for a declined manual retry of a cycle whose attempts ran out, and keeps answering', async () => {
+    // The wedge of issue 12: recording a declined retry labels it by the cycle's pinned rules, a read
+    // that went through the outer handle inside the transaction and never returned on PGlite.
+    const sub = newSubscription();
+    const c = await cycle('sim.insufficient_funds', { subscription_id: sub });
+    expect(c.final?.status).toBe('attempts_exhausted');
+
+    const res = await post(sub, c.bc, { reason: 'Customer says the card is topped up' });
+    const retry = manualRetrySchema.parse(await res.json());
+    expect(res.status).toBe(201);
+    expect(retry).toMatchObject({
+      status: 'Failed',
+      attemptNumber: 4,
+      gatewayCode: 'insufficient_funds',
+      amountCollected: 0,
+      billingCycleId: c.bc,
+    });
+    // The service keeps answering: the retry, the cycle, the list, and a second retry.
+    const again = await get(`${retriesPath(sub, c.bc)}/${retry.id}`);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(retry);
+    const bc = await getCycle(sub, c.bc);
+    expect(bc).toMatchObject({ status: 'Failed', cycleStatus: 'attempts_exhausted', outstanding: 100 });
+    expect(bc.transactions.map((x) => [x.attemptNumber, x.source, x.success])).toEqual([
+      [1, 'PR-00000371', false],
+      [2, `PR-C${c.id}-2`, false],
+      [3, `PR-C${c.id}-3`, false],
+      [4, 'MANUAL', false],
+    ]);
+    const [declined] = await h.db.db
+      .select()
+      .from(attempts)
+      .where(and(eq(attempts.cycleId, c.id), eq(attempts.attemptNumber, 4)));
+    expect(declined).toMatchObject({ label: 'Soft Decline', action: 'Stop', cprGenerated: true });
+    const list = await get(`/subscriptions/${sub}/billing-cycles`);
+    expect(list.status).toBe(200);
+    const second = await post(sub, c.bc, { reason: 'Once more' });
+    expect(second.status).toBe(201);
+    expect(manualRetrySchema.parse(await second.json())).toMatchObject({
+      status: 'Failed',
+      attemptNumber: 5,
+    });
+    expect(
+      (await ledger(h.simUrl, c.payment.payment_method_id)).map((x) => x.idempotency_key).sort(),
+    ).toEqual([2, 3, 4, 5].map((n) => `cycle-${c.id}-attempt-${n}`));
   });
 
   it('rejects what it must: 401, 404, 400 before 409, Retrying and Captured cycles', async () => {
@@ -347,7 +410,7 @@ describe('billing cycles and manual retries', () => {
   });
 
   it('answers Pending when the charge takes longer than the wait; the GET shows the outcome later', async () => {
-    const quick = await testApp('postgres', {
+    const quick = await testApp(kind, {
       db: h.db,
       manualRetries: createManualRetryClient({
         client: h.temporal.client,
@@ -383,6 +446,101 @@ describe('billing cycles and manual retries', () => {
     expect(charges.map((x) => [x.idempotency_key, x.status])).toEqual([
       [`cycle-${c.id}-attempt-2`, 'approved'],
     ]);
+  });
+
+  it('a declined manual retry in flight when the service stops completes after a restart on the same database', async () => {
+    // Issue 12 wedged PGlite across restarts: the retried recordManualRetry waited on the lock again.
+    // Here the first process stops while the retry's charge is unanswered; a second one opens the
+    // same database (PGlite's directory, Postgres's URL) and takes over the task queue.
+    const sim = createSimServer({});
+    const { url: simUrl } = await sim.listen(0);
+    const dataDir = kind === 'pglite' ? mkdtempSync(join(tmpdir(), 'cpr-restart-')) : undefined;
+    let second: Harness | undefined;
+    try {
+      const first = await startHarness({
+        kind,
+        config: testConfig(2),
+        simUrl,
+        ...(dataDir ? { reopen: { dataDir } } : {}),
+      });
+      const reopen = dataDir ? { dataDir } : { url: first.db.url as string };
+      const clientOf = (harness: Harness, waitMs?: number) =>
+        createManualRetryClient({
+          client: harness.temporal.client,
+          taskQueue: harness.taskQueue,
+          ...(waitMs ? { waitMs } : {}),
+        });
+      const sub = newSubscription();
+      let payment: FailedPayment;
+      let bc: string;
+      let pending: Retry;
+      try {
+        const app = await testApp(kind, { db: first.db, manualRetries: clientOf(first, 100) });
+        // Two soft declines exhaust the rules; the manual retry's first request gets no answer, and
+        // its retry (same key) is declined again.
+        payment = failedPayment('sim.insufficient_funds.insufficient_funds.timeout.insufficient_funds', {
+          subscription_id: sub,
+        });
+        const submitted = await first.cycles.submit(payment);
+        bc = submitted.billing_cycle_id;
+        const ended = (await first.cycles.handle(documentOf(payment)).result()) as CycleDetails;
+        expect(ended.status).toBe('attempts_exhausted');
+        const res = await app.app.request(retriesPath(sub, bc), {
+          method: 'POST',
+          headers: { 'x-api-key': TEST_TOKEN, ...POST_HEADERS },
+          body: JSON.stringify({ reason: 'Before the restart' }),
+        });
+        expect(res.status).toBe(201);
+        pending = manualRetrySchema.parse(await res.json());
+        expect(pending.status).toBe('Pending');
+      } finally {
+        await first.close();
+      }
+
+      // Between the two processes the retry is still pending: the second one has to finish it.
+      const between = await openTestDb(kind, reopen);
+      const [stored] = await between.db
+        .select({ status: manualRetries.status })
+        .from(manualRetries)
+        .where(eq(manualRetries.retryId, pending.id));
+      await between.close();
+      expect(stored?.status).toBe('pending');
+
+      second = await startHarness({
+        kind,
+        config: testConfig(2),
+        simUrl,
+        reopen,
+        taskQueue: first.taskQueue,
+      });
+      const after = await testApp(kind, { db: second.db, manualRetries: clientOf(second) });
+      const done = await eventually(async () => {
+        const r = await after.app.request(`${retriesPath(sub, bc)}/${pending.id}`, {
+          headers: { 'x-api-key': TEST_TOKEN },
+        });
+        const body = manualRetrySchema.parse(await r.json());
+        return body.status === 'Pending' ? undefined : body;
+      }, 60_000);
+      expect(done).toMatchObject({ id: pending.id, status: 'Failed', gatewayCode: 'insufficient_funds' });
+      const cycleRes = await after.app.request(`/subscriptions/${sub}/billing-cycles/${bc}`, {
+        headers: { 'x-api-key': TEST_TOKEN },
+      });
+      expect(cycleRes.status).toBe(200);
+      expect(billingCycleSchema.parse(await cycleRes.json()).transactions.map((x) => x.source)).toEqual([
+        'PR-00000371',
+        expect.stringMatching(/^PR-C/),
+        expect.stringMatching(/^PR-C/),
+        'MANUAL',
+      ]);
+      // One charge per key, the retry's included, whichever worker sent it.
+      const keys = (await ledger(simUrl, payment.payment_method_id)).map((x) => x.idempotency_key);
+      expect(keys.sort()).toEqual([...new Set(keys)].sort());
+      expect(keys).toHaveLength(3);
+    } finally {
+      await second?.close();
+      await sim.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('lists billing cycles by page, and reaches cycles without a subscription under `none`', async () => {

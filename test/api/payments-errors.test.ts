@@ -69,6 +69,7 @@ describe('payment routes when Temporal fails', () => {
   } as unknown as CycleClient;
   let t: Awaited<ReturnType<typeof testApp>>;
   beforeAll(async () => {
+    // PGlite only: the cycle client is a stand-in, the database only holds the login.
     t = await testApp('pglite', { cycles: stub });
   });
   afterAll(async () => {

@@ -10,17 +10,18 @@ import {
 import { createRestClient, type RestClient, RestClientError } from '../../client/rest';
 import { TEST_TOKEN, TEST_USER, testApp } from '../support/api';
 import { eventually, failedPayment, type Harness, startHarness } from '../support/cycle-harness';
+import { type DbKind, dbKinds } from '../support/databases';
 
 // End to end through a real HTTP listener, with the typed REST client other services use.
 
-describe('CPR payment routes over HTTP with the REST client', () => {
+describe.each(dbKinds)('CPR payment routes over HTTP with the REST client on %s', (kind: DbKind) => {
   let h: Harness;
   let server: ServerType;
   let api: RestClient;
   let baseUrl: string;
   beforeAll(async () => {
-    h = await startHarness();
-    const t = await testApp('postgres', { db: h.db, cycles: h.cycles });
+    h = await startHarness({ kind });
+    const t = await testApp(kind, { db: h.db, cycles: h.cycles });
     server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });

@@ -20,10 +20,12 @@ import {
   startHarness,
   testConfig,
 } from '../support/cycle-harness';
+import { type DbKind, dbKinds } from '../support/databases';
 import { uniqueName } from '../support/temporal';
 import { expectedFirstAttempt, UTC_MS } from '../support/zuora-shapes';
 
-// Every CPR payment route through app.request(), with a real worker, Temporal and Postgres behind it.
+// Every CPR payment route through app.request(), with a real worker, Temporal and the database behind
+// it, on Postgres and on PGlite from the same body.
 
 const P = '/api/v1/payments';
 const ENQUEUED = 'Payments with the following IDs enqueued for processing: ';
@@ -33,12 +35,12 @@ const SUBMITTED = { success: true, message: 'Payment entered into retry process'
 type ErrorBody = { success: false; message: string; errors?: { path: string; message: string }[] };
 type Cycles = { cycles: Record<string, unknown>[] };
 
-describe('CPR payment routes', () => {
+describe.each(dbKinds)('CPR payment routes on %s', (kind: DbKind) => {
   let h: Harness;
   let t: Awaited<ReturnType<typeof testApp>>;
   beforeAll(async () => {
-    h = await startHarness({ config: testConfig(4) });
-    t = await testApp('postgres', { db: h.db, cycles: h.cycles });
+    h = await startHarness({ kind, config: testConfig(4) });
+    t = await testApp(kind, { db: h.db, cycles: h.cycles });
   });
   afterAll(async () => {
     await t?.close();
@@ -184,7 +186,7 @@ describe('CPR payment routes', () => {
     const byAccount = await get(`active_account_cycle_information/${payment.account_id}`);
     expect(activeAccountCyclesSchema.safeParse(byAccount).success).toBe(true);
     expect(byAccount.cycles).toEqual(active.cycles);
-    // So does the history, with the same content from Postgres.
+    // So does the history, with the same content from the database.
     const history = await get(`invoice_cycle_history/${payment.invoice_id}`);
     expect(invoiceCycleHistorySchema.safeParse(history).success).toBe(true);
     expect(history).toEqual(active);

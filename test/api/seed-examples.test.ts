@@ -86,6 +86,7 @@ describe("Zuora's examples", () => {
   describe('in /openapi.json', () => {
     let t: Awaited<ReturnType<typeof testApp>>;
     beforeAll(async () => {
+      // PGlite only: the document is generated from the route schemas; no route reads the database.
       t = await testApp('pglite', { cycles: {} as CycleClient });
     });
     afterAll(async () => {

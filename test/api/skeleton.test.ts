@@ -7,6 +7,7 @@ import type { DbHandle } from '../../db/client';
 import { projectRoot } from '../../temporal/resolve-binary';
 import { openTestDb } from '../support/databases';
 
+// PGlite only: health, error shapes and load order, with the database only behind readiness.
 describe('API skeleton', () => {
   let handle: DbHandle;
   let ready = false;

@@ -4,6 +4,8 @@ import { testApp } from '../support/api';
 // Text Postgres cannot store (U+0000, unpaired surrogates) is refused before any route runs, wherever
 // it hides: a path segment (even beside one that does not decode), the query, or deep in a JSON body.
 
+// PGlite only: the text is refused before any route, so before any driver (test/db/data-exception.test.ts
+// covers what each driver does with such text).
 describe('unstorable text in a request', () => {
   let t: Awaited<ReturnType<typeof testApp>>;
   beforeAll(async () => {

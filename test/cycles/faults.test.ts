@@ -26,6 +26,7 @@ const attemptNumbers = async (h: Harness, cycleId: number) =>
       .orderBy(asc(attempts.attemptNumber))
   ).map((r) => r.n);
 
+// Postgres only: the worker runs as a child process (spawnWorker), which cannot share in-process PGlite.
 describe('no double charge and nothing lost, whatever fails', () => {
   const cleanups = cleanupsAfterAll();
 

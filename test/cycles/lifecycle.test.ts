@@ -11,12 +11,13 @@ import {
   startHarness,
   testConfig,
 } from '../support/cycle-harness';
+import { type DbKind, dbKinds } from '../support/databases';
 import { expectedFirstAttempt } from '../support/zuora-shapes';
 
-describe('RetryCycle on the real dev server and real Postgres', () => {
+describe.each(dbKinds)('RetryCycle on the real dev server, on %s', (kind: DbKind) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ config: testConfig(3) });
+    h = await startHarness({ kind, config: testConfig(3) });
   });
   afterAll(async () => {
     await h.close();

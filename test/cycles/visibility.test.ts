@@ -16,6 +16,8 @@ interface Received {
   body: string;
 }
 
+// Postgres only: webhooks and search attributes are Temporal-side; the cycle writes these runs make are
+// RetryCycle's, which lifecycle.test.ts and messages.test.ts run on both drivers.
 describe('webhooks and the Temporal UI', () => {
   let h: Harness;
   const received: Received[] = [];

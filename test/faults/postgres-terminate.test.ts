@@ -38,6 +38,7 @@ const SCRIPTS = [
 
 const cleanups = cleanupsAfterAll();
 
+// Postgres only by nature (pg_terminate_backend), and its worker is a child process (spawnWorker).
 it('records every attempt exactly once while Postgres connections are terminated', async () => {
   const started = Date.now();
   const sim = await startFaultSim({ minLatencyMs: 100, maxLatencyMs: 400 });

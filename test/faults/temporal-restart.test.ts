@@ -54,6 +54,7 @@ function restartConfig(): RetryConfig {
 
 const cleanups = cleanupsAfterAll();
 
+// Postgres only: the worker runs as a child process (spawnWorker), which cannot share in-process PGlite.
 it('keeps 200 sleeping cycles through a restart of the Temporal server', async () => {
   const started = Date.now();
   const source = resolveTemporal({ cli: process.env.TEMPORAL_CLI });

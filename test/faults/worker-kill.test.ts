@@ -41,6 +41,7 @@ const between = (min: number, max: number) => min + Math.random() * (max - min);
 
 const cleanups = cleanupsAfterAll();
 
+// Postgres only: the worker runs as a child process (spawnWorker), which cannot share in-process PGlite.
 it('loses and duplicates nothing when the worker is SIGKILLed mid-charge 20 times', async () => {
   const started = Date.now();
   const sim = await startFaultSim({ minLatencyMs: 300, maxLatencyMs: 800 });

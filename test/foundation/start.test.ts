@@ -64,7 +64,7 @@ describe('npm start (the all-in-one system)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('comes up on embedded defaults, prints its URLs, and stops everything on Ctrl-C within 10 s', async () => {
+  it('comes up on embedded defaults, prints its URLs, answers a declined manual retry, and stops everything on Ctrl-C within 10 s', async () => {
     const [port, devPort, uiPort, simPort] = [
       await freePort(),
       await freePort(),
@@ -115,9 +115,68 @@ describe('npm start (the all-in-one system)', () => {
     expect(existsSync(join(dataDir, 'pglite'))).toBe(true);
     expect(existsSync(join(dataDir, 'temporal.sqlite'))).toBe(true);
     const creds = JSON.parse(readFileSync(join(dataDir, 'dev-credentials.json'), 'utf8')) as {
+      email: string;
       token: string;
     };
     expect(stdout).toContain(creds.token);
+
+    // Issue 12: on PGlite a declined manual retry wedged the whole service. A cycle removed while it
+    // waits (Failed), then retried by hand with a card that declines again: 201 Failed, and the
+    // service keeps answering.
+    const id = `${Date.now().toString(36)}-${process.pid}`;
+    const sub = `Subscription-start-${id}`;
+    const auth = {
+      Authorization: `Basic ${Buffer.from(`${creds.email}:${creds.token}`).toString('base64')}`,
+    };
+    const submitted = await fetch(`${api}/api/v1/payments/submit_failed_payment`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        payment_id: `P-${id}`,
+        account_id: `A-${id}`,
+        invoice_id: `INV-${id}`,
+        amount: '100.00',
+        currency: 'USD',
+        payment_method_id: `sim.insufficient_funds#${id}`,
+        gateway_id: 'sim',
+        gateway_response_code: 'insufficient_funds',
+        gateway_response_message: 'Your card has insufficient funds.',
+        subscription_id: sub,
+      }),
+    });
+    expect(submitted.status).toBe(200);
+    const removed = await fetch(`${api}/api/v1/payments/remove_invoice_from_retry_cycle/INV-${id}`, {
+      method: 'PUT',
+      headers: auth,
+    });
+    expect(removed.status).toBe(200);
+    const smartPay = { 'x-api-key': creds.token };
+    const billingCycle = await until(
+      'the removed cycle',
+      async () => {
+        const res = await fetch(`${api}/subscriptions/${sub}/billing-cycles`, { headers: smartPay });
+        const page = (await res.json()) as { data?: { id: string; status: string }[] };
+        return page.data?.[0]?.status === 'Failed' ? page.data[0].id : undefined;
+      },
+      30_000,
+    );
+    const retried = await fetch(`${api}/subscriptions/${sub}/billing-cycles/${billingCycle}/manual-retries`, {
+      method: 'POST',
+      headers: { ...smartPay, 'Content-Type': 'application/json', 'Accept-Language': 'en-US' },
+      body: JSON.stringify({ reason: 'Customer says the card is topped up' }),
+    });
+    const retry = (await retried.json()) as { id: string; status: string };
+    expect(retried.status).toBe(201);
+    expect(retry.status).toBe('Failed');
+    const again = await fetch(
+      `${api}/subscriptions/${sub}/billing-cycles/${billingCycle}/manual-retries/${retry.id}`,
+      {
+        headers: smartPay,
+      },
+    );
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { status: string }).status).toBe('Failed');
+    expect((await fetch(`${api}/readyz`)).status).toBe(200);
 
     const pid = child.pid as number;
     const tree = descendants(pid);

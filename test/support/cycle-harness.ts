@@ -39,6 +39,12 @@ export interface Harness {
 export async function startHarness(
   opts: {
     kind?: DbKind;
+    /** Postgres pool size (default 4); 1 is production's DATABASE_POOL_SIZE=1. */
+    poolSize?: number;
+    /** The database of an earlier harness, opened again as a restarted process would (see openTestDb). */
+    reopen?: { dataDir?: string; url?: string };
+    /** An earlier harness's task queue, so this worker takes over its workflows. */
+    taskQueue?: string;
     config?: RetryConfig;
     simUrl?: string;
     worker?: boolean;
@@ -46,10 +52,13 @@ export async function startHarness(
     webhooks?: WebhookOptions;
   } = {},
 ): Promise<Harness> {
-  const db = await openTestDb(opts.kind ?? 'postgres');
+  const db = await openTestDb(opts.kind ?? 'postgres', {
+    ...(opts.poolSize ? { poolSize: opts.poolSize } : {}),
+    ...opts.reopen,
+  });
   await ensureConfig(db.db, opts.config ?? testConfig());
   const temporal = await testTemporal();
-  const taskQueue = uniqueName('cycles');
+  const taskQueue = opts.taskQueue ?? uniqueName('cycles');
   // A simulator per harness: idempotency keys contain the cycle id, which each test database numbers
   // from 1, so a shared simulator would see the same key from different files.
   const sim = opts.simUrl ? undefined : createSimServer({});
