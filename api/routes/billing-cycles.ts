@@ -14,6 +14,7 @@ import {
   NO_SUBSCRIPTION,
 } from '../../db/billing-cycle-queries';
 import type { Db } from '../../db/client';
+import { formatAmount } from '../../money/currency';
 import type { AppEnv } from '../context';
 import { ApiError, errorSchema } from '../errors';
 import { badRequest, jsonResponse } from '../responses';
@@ -121,7 +122,8 @@ export const listBillingCyclesRoute = createRoute({
 });
 
 const iso = (d: Date) => d.toISOString();
-const num = (decimal: string) => Number(decimal);
+/** Postgres numeric(19, 4) as the currency writes it, a decimal string: never through a float. */
+const money = (amount: string, currency: string) => formatAmount(amount, currency);
 
 const RETRY_STATUS = {
   pending: 'Pending',
@@ -144,8 +146,8 @@ export function manualRetryView(retry: ManualRetryRow, cycle: CycleRow): ManualR
     billingCycleId: cycle.billingCycleId,
     status: RETRY_STATUS[retry.status],
     attemptNumber: retry.attemptNumber,
-    amount: num(retry.amount),
-    amountCollected: retry.amountCollected === null ? null : num(retry.amountCollected),
+    amount: money(retry.amount, retry.currency),
+    amountCollected: retry.amountCollected === null ? null : money(retry.amountCollected, retry.currency),
     currency: retry.currency,
     executedAt: retry.executedAt ? iso(retry.executedAt) : null,
     gatewayCode: retry.gatewayCode,
@@ -170,7 +172,7 @@ export function billingCycleView({ cycle, attempts }: BillingCycleRecord): Billi
     billingPeriodStart: null,
     billingPeriodEnd: null,
     status: billingCycleStatus(cycle.status),
-    amount: num(cycle.amount),
+    amount: money(cycle.amount, cycle.currency),
     currency: cycle.currency,
     shortCardNumber: null,
     billingAgreementName: null,
@@ -180,16 +182,16 @@ export function billingCycleView({ cycle, attempts }: BillingCycleRecord): Billi
     documentType: cycle.documentType,
     documentId: cycle.documentId,
     paymentMethodId: cycle.paymentMethodId,
-    outstanding: num(cycle.outstanding),
-    amountCollected: num(cycle.amountCollected),
+    outstanding: money(cycle.outstanding, cycle.currency),
+    amountCollected: money(cycle.amountCollected, cycle.currency),
     cycleStatus: cycle.status,
     endReason: cycle.endReason,
     transactions: attempts.map((a) => ({
       id: a.transactionId,
       attemptNumber: a.attemptNumber,
       executedAt: iso(a.timeOfExecution),
-      amount: num(a.amount),
-      amountCollected: num(a.amountCollected),
+      amount: money(a.amount, a.currency),
+      amountCollected: money(a.amountCollected, a.currency),
       currency: a.currency,
       success: a.success,
       gatewayCode: a.gatewayCode,

@@ -18,6 +18,8 @@ import { registerFailedPaymentRoute, submitFailedPaymentRoute } from './payment-
 export interface SubmitDeps {
   db: Db;
   cycles: CycleClient;
+  /** The gateways the workers charge through: a payment for another would only fail later, as an error. */
+  gatewayIds: readonly string[];
   /** Pauses between submits when the cycle ended just as the payment arrived. */
   retryDelaysMs?: readonly number[];
   /** Pauses between submits while the cycle's workflow task is being retried (then 503). */
@@ -66,8 +68,18 @@ const fullValidation = (
   })();
 };
 
+/** 400 unless the payment's gateway is configured, listing those that are. */
+function requireKnownGateway(payment: FailedPayment, gatewayIds: readonly string[]): void {
+  if (gatewayIds.includes(payment.gateway_id)) return;
+  const known = gatewayIds.length > 0 ? gatewayIds.join(', ') : 'none';
+  const message = `no gateway "${payment.gateway_id}" is configured (configured: ${known})`;
+  throw new ApiError(400, `Invalid failed payment: gateway_id: ${message}`, [
+    { path: 'gateway_id', message },
+  ]);
+}
+
 export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps) {
-  const { db, cycles } = deps;
+  const { db, cycles, gatewayIds } = deps;
   const endedDelays = deps.retryDelaysMs ?? [300, 1200];
   const recoveringDelays = deps.recoveringDelaysMs ?? [500, 1500, 3000, 5000];
 
@@ -76,6 +88,7 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
     if (bringsDetails(body)) {
       const parsed = failedPaymentSchema.safeParse(body);
       if (!parsed.success) invalidPayment(parsed.error, 'Invalid failed payment');
+      requireKnownGateway(parsed.data, gatewayIds);
       return parsed.data;
     }
     const stored = await findFailedPayment(db, body.payment_id);
@@ -95,6 +108,7 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
     }
     const parsed = failedPaymentSchema.safeParse(stored);
     if (!parsed.success) invalidPayment(parsed.error, `Registered payment ${body.payment_id} is invalid`);
+    requireKnownGateway(parsed.data, gatewayIds);
     return parsed.data;
   };
 
@@ -134,6 +148,7 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
 
   app.openapi(registerFailedPaymentRoute, async (c) => {
     const payment = c.req.valid('json');
+    requireKnownGateway(payment, gatewayIds);
     const outcome = await registerFailedPayment(db, payment, c.get('user'));
     if (outcome === 'conflict') {
       throw new ApiError(

@@ -92,6 +92,7 @@ beforeAll(async () => {
     readiness: createReadiness(),
     limiter: createFailedAuthLimiter({ max: 1_000_000_000, windowMs: 60_000 }),
     cycles: h.cycles,
+    gatewayIds: ['sim'],
     manualRetries,
   });
 });
