@@ -7,6 +7,7 @@ import type { SubmitResult } from '../../workflows/cycle-types';
 import { type FailedPayment, failedPaymentSchema } from '../../workflows/failed-payment';
 import type { AppEnv } from '../context';
 import { ApiError, zodErrorItems } from '../errors';
+import { idempotently } from '../idempotency';
 import type { submitFailedPaymentRequestSchema } from '../schemas/failed-payments';
 import { SUBMIT_MESSAGE } from '../schemas/zuora';
 import { isCycleEnded, isWorkflowTaskFailing, translateTemporalError } from '../temporal-errors';
@@ -25,6 +26,8 @@ export interface SubmitDeps {
   /** Pauses between submits while the cycle's workflow task is being retried (then 503). */
   recoveringDelaysMs?: readonly number[];
 }
+
+const REGISTER_ROUTE = 'POST /api/v1/payments/failed_payments';
 
 const REQUIRED_DETAILS = [
   'account_id',
@@ -149,16 +152,35 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
   app.openapi(registerFailedPaymentRoute, async (c) => {
     const payment = c.req.valid('json');
     requireKnownGateway(payment, gatewayIds);
-    const outcome = await registerFailedPayment(db, payment, c.get('user'));
-    if (outcome === 'conflict') {
-      throw new ApiError(
-        409,
-        `Payment ${payment.payment_id} is already registered with different details; a payment_id names one payment`,
-      );
-    }
-    return c.json(
-      { success: true as const, payment_id: payment.payment_id },
-      outcome === 'created' ? 201 : 200,
+    const answerFor = (outcome: 'created' | 'identical') => ({
+      status: outcome === 'created' ? (201 as const) : (200 as const),
+      body: { success: true as const, payment_id: payment.payment_id },
+    });
+    const answer = await idempotently(
+      { db, log: c.get('log') },
+      {
+        route: REGISTER_ROUTE,
+        principal: c.get('user'),
+        key: c.req.valid('header')['idempotency-key'],
+        request: payment,
+      },
+      async (remember) => {
+        const outcome = await registerFailedPayment(
+          db,
+          payment,
+          c.get('user'),
+          remember && ((tx, recorded) => remember(tx, answerFor(recorded))),
+        );
+        if (outcome === 'conflict') {
+          throw new ApiError(
+            409,
+            `Payment ${payment.payment_id} is already registered with different details; a payment_id names one payment`,
+          );
+        }
+        return answerFor(outcome);
+      },
     );
+    if (answer.replayed) c.header('Idempotent-Replayed', 'true');
+    return c.json(answer.body, answer.status);
   });
 }

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { idempotencyKeyHeader } from '../idempotency';
 
 // SmartPay-style billing cycles and manual retries (reference §8; J.P. Morgan Mobility Payment
 // Solutions' Subscription API), field names as the vendor documents them. Fields marked "extension"
@@ -88,17 +89,7 @@ export const manualRetryHeaders = z.object({
     .string()
     .optional()
     .openapi({ param: { in: 'header' }, description: 'Accepted, not required' }),
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .openapi({
-      param: { in: 'header' },
-      description:
-        'Extension. The same key on the same billing cycle answers the same retry (200) and never charges again; with a different reason it answers 409.',
-      example: 'c0a1d7e2-retry-1',
-    }),
+  'idempotency-key': idempotencyKeyHeader,
 });
 
 export const manualRetryRequestSchema = z
