@@ -51,7 +51,7 @@ export interface RecordInput {
   events: { seq: number; at: string; reason: string; detail: Record<string, unknown> }[];
 }
 
-function attemptRow(cycleId: number, a: AttemptRecord) {
+export function attemptRow(cycleId: number, a: AttemptRecord) {
   return {
     cycleId,
     attemptNumber: a.attempt_number,
@@ -81,6 +81,50 @@ function attemptRow(cycleId: number, a: AttemptRecord) {
   };
 }
 
+/** Opens the cycle row once per workflow run (also inside a caller's transaction) and returns its ids. */
+export async function openCycleIn(
+  db: Db,
+  input: OpenCycleInput,
+): Promise<{ cycle_id: number; billing_cycle_id: string }> {
+  const p = input.payment;
+  const [inserted] = await db
+    .insert(cycles)
+    .values({
+      id: sql`nextval('cycle_id_seq')`,
+      billingCycleId: `BillingCycle-${randomUUID()}`,
+      workflowId: input.workflow_id,
+      runId: input.run_id,
+      documentType: input.document_type,
+      documentId: input.document_id,
+      accountId: p.account_id,
+      subscriptionId: p.subscription_id ?? null,
+      paymentId: p.payment_id,
+      paymentMethodId: p.payment_method_id,
+      gatewayId: p.gateway_id,
+      currency: p.currency,
+      amount: p.amount,
+      outstanding: p.amount,
+      customerGroupId: input.customer_group_id,
+      customerGroupName: input.customer_group_name,
+      configVersion: input.config_version,
+      status: 'in_retry',
+      dueDate: p.due_date ?? null,
+      startedAt: new Date(input.started_at),
+    })
+    .onConflictDoNothing({ target: cycles.runId })
+    .returning({ id: cycles.id, billingCycleId: cycles.billingCycleId });
+  const row =
+    inserted ??
+    (
+      await db
+        .select({ id: cycles.id, billingCycleId: cycles.billingCycleId })
+        .from(cycles)
+        .where(eq(cycles.runId, input.run_id))
+    )[0];
+  if (!row) throw new Error(`cycle for run ${input.run_id} neither inserted nor found`);
+  return { cycle_id: row.id, billing_cycle_id: row.billingCycleId };
+}
+
 export function createCycleStore(db: Db, opts: { lifecycleWebhooks: boolean }) {
   const store = {
     /** The configuration a new cycle pins: read fresh, so a saved change applies to the next cycle. */
@@ -91,45 +135,7 @@ export function createCycleStore(db: Db, opts: { lifecycleWebhooks: boolean }) {
     },
 
     /** Opens the cycle row once per workflow run and returns its ids. */
-    async openCycle(input: OpenCycleInput): Promise<{ cycle_id: number; billing_cycle_id: string }> {
-      const p = input.payment;
-      const [inserted] = await db
-        .insert(cycles)
-        .values({
-          id: sql`nextval('cycle_id_seq')`,
-          billingCycleId: `BillingCycle-${randomUUID()}`,
-          workflowId: input.workflow_id,
-          runId: input.run_id,
-          documentType: input.document_type,
-          documentId: input.document_id,
-          accountId: p.account_id,
-          subscriptionId: p.subscription_id ?? null,
-          paymentId: p.payment_id,
-          paymentMethodId: p.payment_method_id,
-          gatewayId: p.gateway_id,
-          currency: p.currency,
-          amount: p.amount,
-          outstanding: p.amount,
-          customerGroupId: input.customer_group_id,
-          customerGroupName: input.customer_group_name,
-          configVersion: input.config_version,
-          status: 'in_retry',
-          dueDate: p.due_date ?? null,
-          startedAt: new Date(input.started_at),
-        })
-        .onConflictDoNothing({ target: cycles.runId })
-        .returning({ id: cycles.id, billingCycleId: cycles.billingCycleId });
-      const row =
-        inserted ??
-        (
-          await db
-            .select({ id: cycles.id, billingCycleId: cycles.billingCycleId })
-            .from(cycles)
-            .where(eq(cycles.runId, input.run_id))
-        )[0];
-      if (!row) throw new Error(`cycle for run ${input.run_id} neither inserted nor found`);
-      return { cycle_id: row.id, billing_cycle_id: row.billingCycleId };
-    },
+    openCycle: (input: OpenCycleInput) => openCycleIn(db, input),
 
     /**
      * Stores what changed in one transaction: attempts are upserts on (cycle, attempt number) and

@@ -2,9 +2,11 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import type { Logger } from '../log/logger';
 import { createCharge } from './charge';
+import { createClaimStore } from './claim-store';
 import { createCycleStore } from './cycle-store';
 import type { GatewayRegistry } from './gateway/registry';
 import { createManualRetryStore } from './manual-retry-store';
+import { createMethodHistoryReader } from './method-history';
 import { createPostWebhook, type WebhookOptions } from './webhook';
 
 export interface ActivityDeps {
@@ -43,11 +45,12 @@ function failOnDataException<T extends Record<string, (...args: never[]) => Prom
 
 /** Activities are plain functions closed over their dependencies, as in Temporal's samples. */
 export function createActivities(deps: ActivityDeps) {
+  const cycleStore = createCycleStore(deps.db, { lifecycleWebhooks: Boolean(deps.webhooks?.lifecycleUrl) });
   return {
-    ...failOnDataException(
-      createCycleStore(deps.db, { lifecycleWebhooks: Boolean(deps.webhooks?.lifecycleUrl) }),
-    ),
+    ...failOnDataException(cycleStore),
+    ...failOnDataException(createClaimStore(deps.db, cycleStore.loadConfig)),
     ...failOnDataException(createManualRetryStore(deps.db)),
+    ...createMethodHistoryReader(deps.db),
     charge: createCharge(deps.gateways),
     postWebhook: createPostWebhook(deps.webhooks ?? {}),
   };

@@ -56,7 +56,8 @@ export function createManualRetryStore(db: Db) {
         let level: 'code' | 'description' = 'code';
         if (status === 'declined') {
           // Labelled by the rules the cycle ran with, so reports group it with the cycle's declines.
-          const pinned = await configVersion<RetryConfig>(db, cycle.configVersion);
+          // On `tx`, never the outer `db`: that would wait on this very transaction (db/client.ts Executor).
+          const pinned = await configVersion<RetryConfig>(tx, cycle.configVersion);
           if (pinned) {
             const mapped = mapResponseCode(pinned.config, {
               gateway_id: retry.gatewayId,

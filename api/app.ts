@@ -7,6 +7,7 @@ import { requestId } from 'hono/request-id';
 import type { CycleClient } from '../client/cycles';
 import type { ManualRetryClient } from '../client/manual-retries';
 import type { Db } from '../db/client';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import type { Logger } from '../log/logger';
 import { apiKeyAuth, basicAuth } from './auth';
 import type { AppEnv } from './context';
@@ -19,7 +20,9 @@ import { registerConfigRoutes } from './routes/config';
 import { registerHealthRoutes } from './routes/health';
 import { registerMetricRoutes } from './routes/metrics';
 import { registerPaymentRoutes } from './routes/payments';
+import { registerTokenRoutes } from './routes/tokens';
 import { storableInput } from './storable-input';
+import { closeOnUnreadBody } from './unread-body';
 
 export interface AppDeps {
   db: Db;
@@ -57,6 +60,7 @@ export function createApp(deps: AppDeps) {
   });
   const limiter = deps.limiter ?? createFailedAuthLimiter({ max: 20, windowMs: 60_000 });
 
+  app.use(closeOnUnreadBody());
   app.use(requestId());
   app.use(async (c, next) => {
     const log = deps.logger.child({ reqId: c.get('requestId') });
@@ -112,6 +116,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', basicAuth({ db: deps.db, limiter }));
   registerConfigRoutes(app, { db: deps.db });
   registerMetricRoutes(app, { db: deps.db });
+  registerTokenRoutes(app, { db: deps.db });
   if (deps.cycles) {
     registerPaymentRoutes(app, { db: deps.db, cycles: deps.cycles, gatewayIds: deps.gatewayIds ?? [] });
   }
@@ -142,6 +147,11 @@ export function createApp(deps: AppDeps) {
       return errorJson(c, err.status, err.message || 'Bad request');
     }
     const log = c.get('log') ?? deps.logger;
+    if (isDatabaseUnavailable(err)) {
+      log.warn({ err }, 'database unavailable');
+      c.header('Retry-After', '5');
+      return errorJson(c, 503, 'The database is unavailable; try again shortly');
+    }
     log.error({ err }, 'unhandled error');
     return errorJson(c, 500, `Internal error; quote request id ${c.get('requestId')} when reporting it`);
   });

@@ -2,10 +2,12 @@
 // DATABASE_URL and TEMPORAL_ADDRESS; workers run separately (`npm run worker`).
 import { serve } from '@hono/node-server';
 import { loadEnvOrExit } from '../config/env';
+import { describeHeldDir } from '../db/pglite-lock';
 import { installPostgresWriteGuard } from '../db/postgres-write-guard';
 import { createLogger } from '../log/logger';
 import { appFromEnv } from '../runtime/app';
 import { bootstrapStore, checkStore } from '../runtime/bootstrap';
+import { pgliteDirOf } from '../runtime/data-dir';
 import { openDatabase } from '../runtime/database';
 import { onShutdown } from '../runtime/shutdown';
 import { checkTemporal, connectClient } from '../temporal/connection';
@@ -26,9 +28,12 @@ const readiness = createReadiness();
 readiness.register('database', () => checkStore(database.db));
 readiness.register('temporal', () => checkTemporal(client));
 const app = appFromEnv(env, { db: database.db, logger, readiness, client, simUrl: env.SIM_URL });
-const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) =>
-  logger.info({ url: `http://${env.HOST}:${info.port}` }, 'api listening'),
-);
+const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+  const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${info.port}`;
+  logger.info({ url }, 'api listening');
+  // On PGlite this process owns the data: the CLI goes through this API (see scripts/start.ts).
+  if (database.kind === 'pglite') describeHeldDir(pgliteDirOf(env), { command: 'npm run api', api: url });
+});
 onShutdown(logger, [
   { name: 'api', run: () => new Promise<void>((r) => server.close(() => r())) },
   { name: 'temporal', run: () => client.connection.close() },

@@ -70,6 +70,16 @@ export async function revokeTokens(db: Db, what: { id: number } | { token: strin
   return (await db.delete(apiTokens).where(eq(apiTokens.userId, user.id)).returning()).length;
 }
 
+/** Whether this very token is stored (not revoked). */
+export async function tokenExists(db: Db, token: string): Promise<boolean> {
+  return (await loginByDigest(db, tokenDigest(token))) !== undefined;
+}
+
+/** Whether any user was ever stored (revoking a token keeps its user). */
+export async function anyUserExists(db: Db): Promise<boolean> {
+  return (await db.select({ id: users.id }).from(users).limit(1)).length > 0;
+}
+
 export async function listTokens(db: Db) {
   return await db
     .select({

@@ -5,6 +5,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
+import type { ActionResult } from '../workflows/action-result';
 import type { CycleDetails, SubmitResult, ZuoraCycle } from '../workflows/cycle-types';
 import {
   cycleWorkflowId,
@@ -15,14 +16,18 @@ import {
 import {
   detailsQuery,
   executeNow,
+  executeNowConfirmed,
   failedPaymentSubmitted,
   type PaymentReceived,
   pause,
+  pauseConfirmed,
   paymentMethodUpdated,
   paymentReceived,
   RETRY_CYCLE_WORKFLOW,
   remove,
+  removeConfirmed,
   resume,
+  resumeConfirmed,
   stateQuery,
   submitFailedPayment,
 } from '../workflows/messages';
@@ -56,6 +61,8 @@ function startOptions(payment: FailedPayment, taskQueue: string) {
   };
 }
 
+const requester = (by?: string) => (by ? { requested_by: by } : {});
+
 /** Signals sent to a cycle that has just ended are not errors: there is nothing left to act on. */
 async function ignoreEnded(send: () => Promise<void>): Promise<boolean> {
   try {
@@ -63,6 +70,16 @@ async function ignoreEnded(send: () => Promise<void>): Promise<boolean> {
     return true;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** An Update sent to a cycle that has ended answers null: there was nothing to act on. */
+async function nullIfEnded(send: () => Promise<ActionResult>): Promise<ActionResult | null> {
+  try {
+    return await send();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
     throw err;
   }
 }
@@ -135,5 +152,25 @@ export function createCycleClient({ client, taskQueue }: CycleClientOptions) {
       ignoreEnded(() => handle(doc).signal(pause, by ? { requested_by: by } : {})),
     resume: (doc: DocumentRef, by?: string) =>
       ignoreEnded(() => handle(doc).signal(resume, by ? { requested_by: by } : {})),
+
+    /**
+     * The same actions as Updates, answering what really happened (`ActionResult`), or null when the
+     * document has no running cycle. `remove` answers `removed` only once the end is stored and no
+     * charge can start any more; a charge already at the gateway is waited for (up to 30 s).
+     */
+    confirmed: {
+      execute: (doc: DocumentRef, by?: string) =>
+        nullIfEnded(() => handle(doc).executeUpdate(executeNowConfirmed, { args: [requester(by)] })),
+      remove: (doc: DocumentRef, by?: string, reason?: string) =>
+        nullIfEnded(() =>
+          handle(doc).executeUpdate(removeConfirmed, {
+            args: [{ ...requester(by), ...(reason ? { reason } : {}) }],
+          }),
+        ),
+      pause: (doc: DocumentRef, by?: string) =>
+        nullIfEnded(() => handle(doc).executeUpdate(pauseConfirmed, { args: [requester(by)] })),
+      resume: (doc: DocumentRef, by?: string) =>
+        nullIfEnded(() => handle(doc).executeUpdate(resumeConfirmed, { args: [requester(by)] })),
+    },
   };
 }

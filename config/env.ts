@@ -9,6 +9,10 @@ const optionalString = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+const apiToken = z
+  .string()
+  .regex(/^[\x21-\x7e]{32,200}$/, '32 to 200 printable ASCII characters without spaces');
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -62,12 +66,15 @@ export const envSchema = z.object({
   WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'an http(s):// URL' }).optional()),
   WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'at least 16 characters').optional()),
   CPR_BOOTSTRAP_USER: optionalString.pipe(z.email({ error: 'an email address' }).optional()),
-  CPR_BOOTSTRAP_TOKEN: optionalString.pipe(
+  CPR_BOOTSTRAP_TOKEN: optionalString.pipe(apiToken.optional()),
+  // The CLI's login when it goes through a running server; emails as the CLI takes them (dev@localhost).
+  CPR_EMAIL: optionalString.pipe(
     z
       .string()
-      .regex(/^[\x21-\x7e]{32,200}$/, '32 to 200 printable ASCII characters without spaces')
+      .regex(/^[^\s@]+@[^\s@]+$/, 'an email address')
       .optional(),
   ),
+  CPR_TOKEN: optionalString.pipe(apiToken.optional()),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -77,7 +84,8 @@ export const envDescriptions: Record<keyof Env, string> = {
   LOG_LEVEL: 'pino log level',
   HOST: 'interface the API binds to',
   PORT: 'API port',
-  DATA_DIR: 'where `npm start` keeps PGlite, the dev Temporal SQLite file and dev credentials',
+  DATA_DIR:
+    "where `npm start` keeps PGlite, the dev Temporal SQLite file, the simulated gateway's ledger and dev credentials",
   DATABASE_URL: 'Postgres URL; unset means embedded PGlite under `DATA_DIR/pglite`',
   DATABASE_POOL_SIZE: 'postgres-js pool size per process',
   TEMPORAL_ADDRESS: 'existing Temporal frontend `host:port`; unset means `npm start` runs a dev server',
@@ -98,6 +106,9 @@ export const envDescriptions: Record<keyof Env, string> = {
   WEBHOOK_SECRET: 'HMAC-SHA256 key for the `X-CPR-Signature` header of every webhook',
   CPR_BOOTSTRAP_USER: 'email of a user created or updated at start-up',
   CPR_BOOTSTRAP_TOKEN: "that user's API token",
+  CPR_EMAIL:
+    'login of `npm run cli` when it goes through a running `npm start`; unset means the bootstrap user, else `DATA_DIR/dev-credentials.json`',
+  CPR_TOKEN: "that login's API token",
 };
 
 export class EnvError extends Error {}
@@ -109,13 +120,17 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     if ((result.data.CPR_BOOTSTRAP_USER === undefined) !== (result.data.CPR_BOOTSTRAP_TOKEN === undefined)) {
       throw new EnvError('CPR_BOOTSTRAP_USER and CPR_BOOTSTRAP_TOKEN must be set together');
     }
+    if ((result.data.CPR_EMAIL === undefined) !== (result.data.CPR_TOKEN === undefined)) {
+      throw new EnvError('CPR_EMAIL and CPR_TOKEN must be set together');
+    }
     return result.data;
   }
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '');
     const got = source[name];
-    const shown =
-      name === 'CPR_BOOTSTRAP_TOKEN' || name === 'DATABASE_URL' ? '(hidden)' : JSON.stringify(got);
+    const shown = ['CPR_BOOTSTRAP_TOKEN', 'CPR_TOKEN', 'DATABASE_URL'].includes(name)
+      ? '(hidden)'
+      : JSON.stringify(got);
     return `${name}=${shown}: expected ${issue.message}`;
   });
   throw new EnvError(`invalid environment:\n  ${lines.join('\n  ')}`);

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, count, eq, inArray, isNull, ne, type SQL, sql } from 'drizzle-orm';
 import { fromUnits, toUnits } from '../money/decimal';
+import type { GateRule } from '../policy';
 import { ACTIVE_STATUSES, type CycleStatus } from '../workflows/cycle-types';
 import type { Db } from './client';
-import { type AttemptRow, attemptsByCycle, type CycleRow } from './cycle-queries';
+import { type CycleRow, type CycleWithAttempts, cycleWithAttempts } from './cycle-with-attempts';
+import { gateManualRetry } from './manual-retry-gate';
+import { preparedPerDatabase } from './prepared';
 import { attempts, cycles, manualRetries } from './schema';
 
 // Reads and the one write behind the SmartPay-style routes under /subscriptions: billing cycles are
@@ -13,7 +16,7 @@ import { attempts, cycles, manualRetries } from './schema';
 /** The subscription id under which cycles without a subscription_id are reached. */
 export const NO_SUBSCRIPTION = 'none';
 
-export type { AttemptRow, CycleRow };
+export type { CycleRow };
 export type ManualRetryRow = typeof manualRetries.$inferSelect;
 
 export type BillingCycleStatus = 'Captured' | 'Failed' | 'Error' | 'Retrying';
@@ -54,18 +57,53 @@ function cycleWhere(subscriptionId: string, billingCycleId: string): SQL | undef
   );
 }
 
-export interface BillingCycleRecord {
-  cycle: CycleRow;
-  attempts: AttemptRow[];
-}
+/** A billing cycle with its transactions (attempts), read together in one statement. */
+export type BillingCycleRecord = CycleWithAttempts;
 
-async function withAttempts(db: Db, found: CycleRow[]): Promise<BillingCycleRecord[]> {
-  const byCycle = await attemptsByCycle(
-    db,
-    found.map((c) => c.id),
-  );
-  return found.map((cycle) => ({ cycle, attempts: byCycle.get(cycle.id) ?? [] }));
-}
+/**
+ * The billing-cycle reads, built once per database, one statement per answer: the cycle and its
+ * attempts (and, for a page, the total count) come from one snapshot. Cycles sent without a
+ * subscription_id match `is null`, so each read has two statements: `none` and a named subscription.
+ */
+const billingStatements = preparedPerDatabase((db) => {
+  const bySubscription = (none: boolean) => {
+    const scope = none ? isNull(cycles.subscriptionId) : eq(cycles.subscriptionId, sql.placeholder('sub'));
+    const suffix = none ? 'none' : 'sub';
+    const one = db
+      .select(cycleWithAttempts())
+      .from(cycles)
+      .where(and(eq(cycles.billingCycleId, sql.placeholder('id')), scope))
+      .prepare(`billing_cycle_${suffix}`);
+    // The count joins the page (rather than riding on its rows) so that a page past the last still
+    // answers the count, from the same statement.
+    const total = db
+      .select({ n: count().as('n') })
+      .from(cycles)
+      .where(scope)
+      .as('total');
+    const rows = db
+      .select(cycleWithAttempts())
+      .from(cycles)
+      .where(scope)
+      .orderBy(asc(cycles.startedAt), asc(cycles.id))
+      .limit(sql.placeholder('limit'))
+      .offset(sql.placeholder('offset'))
+      .as('page');
+    const page = db
+      .select()
+      .from(total)
+      .leftJoin(rows, sql`true`)
+      .orderBy(asc(rows.startedAt), asc(rows.id))
+      .prepare(`billing_cycle_page_${suffix}`);
+    return { one, page };
+  };
+  return { none: bySubscription(true), sub: bySubscription(false) };
+});
+
+const forSubscription = (db: Db, subscriptionId: string) =>
+  subscriptionId === NO_SUBSCRIPTION
+    ? { statements: billingStatements(db).none, values: {} }
+    : { statements: billingStatements(db).sub, values: { sub: subscriptionId } };
 
 /** One billing cycle of a subscription, with its attempts; null when it is not that subscription's. */
 export async function findBillingCycle(
@@ -73,8 +111,11 @@ export async function findBillingCycle(
   subscriptionId: string,
   billingCycleId: string,
 ): Promise<BillingCycleRecord | null> {
-  const found = await db.select().from(cycles).where(cycleWhere(subscriptionId, billingCycleId));
-  const [record] = await withAttempts(db, found);
+  const { statements, values } = forSubscription(db, subscriptionId);
+  const [record] = await statements.one.execute({
+    ...values,
+    id: canonicalId('BillingCycle', billingCycleId),
+  });
   return record ?? null;
 }
 
@@ -84,18 +125,14 @@ export async function listBillingCycles(
   subscriptionId: string,
   page: { page: number; pageSize: number },
 ): Promise<{ count: number; items: BillingCycleRecord[] }> {
-  const where = inSubscription(subscriptionId);
-  const [total] = await db.select({ n: count() }).from(cycles).where(where);
-  const n = Number(total?.n ?? 0);
-  if (n === 0) return { count: 0, items: [] };
-  const found = await db
-    .select()
-    .from(cycles)
-    .where(where)
-    .orderBy(asc(cycles.startedAt), asc(cycles.id))
-    .limit(page.pageSize)
-    .offset((page.page - 1) * page.pageSize);
-  return { count: n, items: await withAttempts(db, found) };
+  const { statements, values } = forSubscription(db, subscriptionId);
+  const rows = await statements.page.execute({
+    ...values,
+    limit: page.pageSize,
+    offset: (page.page - 1) * page.pageSize,
+  });
+  const items = rows.flatMap((r) => (r.page ? [r.page] : []));
+  return { count: Number(rows[0]?.total.n ?? 0), items };
 }
 
 /** A manual retry of a subscription's billing cycle; null when any of the three ids does not match. */
@@ -136,7 +173,9 @@ export type CreateManualRetryResult =
   | { kind: 'created' | 'existing'; retry: ManualRetryRow; cycle: CycleRow }
   | { kind: 'not_found' }
   | { kind: 'key_reused'; retry: ManualRetryRow }
-  | { kind: 'conflict'; message: string; cycle: CycleRow; pending?: ManualRetryRow };
+  | { kind: 'conflict'; message: string; cycle: CycleRow; pending?: ManualRetryRow }
+  /** The charge gate refused it (a network rule); nothing was written. */
+  | { kind: 'refused'; rule: GateRule; message: string; cycle: CycleRow };
 
 /** The Temporal workflow that runs one manual retry. */
 export function manualRetryWorkflowId(cycleId: number, retryId: string): string {
@@ -226,6 +265,17 @@ export async function createManualRetry(
         kind: 'conflict',
         cycle,
         message: `Billing cycle ${cycle.billingCycleId} has nothing outstanding`,
+      };
+    }
+    // The same gate as every automatic charge: never-retry codes, 20 per payment method in 30 days
+    // across every cycle, max_cycle_days.
+    const verdict = await gateManualRetry(tx, cycle, new Date());
+    if (!verdict.allowed) {
+      return {
+        kind: 'refused',
+        cycle,
+        rule: verdict.rule,
+        message: `A manual retry of billing cycle ${cycle.billingCycleId} is refused by the network rule ${verdict.rule}: ${verdict.detail}`,
       };
     }
 

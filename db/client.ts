@@ -4,6 +4,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { lockPgliteDir } from './pglite-lock';
 import * as schema from './schema';
 
 /** The one typed database handle, whichever driver is behind it. */
@@ -53,8 +54,13 @@ export async function createDb(target: DbTarget): Promise<DbHandle> {
     };
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+  // One process owns a PGlite directory; a second opener fails at once naming it (db/pglite-lock.ts).
+  const dirLock = target.dataDir ? await lockPgliteDir(target.dataDir) : undefined;
   const client = new PGlite(target.dataDir);
-  await client.waitReady;
+  await client.waitReady.catch((err: unknown) => {
+    dirLock?.release();
+    throw err;
+  });
   const db = drizzlePglite({ client, schema, casing: 'snake_case' });
   // PGlite is one in-process session: it cannot be shared between processes, so a lock only
   // serialises work inside this one.
@@ -67,6 +73,6 @@ export async function createDb(target: DbTarget): Promise<DbHandle> {
       chain = run.catch(() => {});
       return await run;
     },
-    close: () => client.close(),
+    close: () => client.close().finally(() => dirLock?.release()),
   };
 }

@@ -7,6 +7,13 @@ import type { Logger } from '../log/logger';
 // - the server's ErrorResponse when an idle connection is terminated (57P01 admin shutdown, e.g.
 //   pg_terminate_backend; 57P02 crash shutdown; 57P03 cannot connect now), which it re-emits on a
 //   socket whose listeners are already gone.
+// - a system error of the socket itself (`read ECONNRESET`, `write EPIPE`, …) when the server or a
+//   proxy resets a connection: postgres.js drops its socket listeners as the connection closes, so an
+//   error the socket reports afterwards has no listener and Node throws it. Its stack holds only Node's
+//   own frames (`TCP.onStreamRead`), so it cannot be traced to the driver; but nothing else in our
+//   processes owns a raw socket without an error listener (Temporal's connections live in the SDK's
+//   Rust core, gateways and webhooks go through fetch, whose errors are rejections it handles), so an
+//   unhandled socket error is always a dropped database connection.
 // Any query on that connection has already been rejected (and is retried by its caller: store
 // activities are idempotent), and the pool opens a fresh connection on the next query. Uncaught, the
 // stray error would take the whole worker down. This guard swallows exactly those errors; every
@@ -41,6 +48,34 @@ export function isPostgresDroppedConnection(err: unknown): boolean {
   return typeof code === 'string' && DROPPED_CONNECTION_CODES.has(code) && fromPostgresConnection(err);
 }
 
+/** What the operating system reports for a connection that was reset, broke or never answered. */
+const SOCKET_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNREFUSED',
+  'ENOTCONN',
+  'ECONNABORTED',
+]);
+const SOCKET_SYSCALLS = new Set(['read', 'write', 'connect']);
+
+/**
+ * A socket's own system error (a real errno from a read, write or connect), not an application error
+ * that borrowed its code: all three fields are set only by Node's libuv bindings.
+ */
+export function isSocketSystemError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const { code, syscall, errno } = err as { code?: unknown; syscall?: unknown; errno?: unknown };
+  return (
+    typeof code === 'string' &&
+    SOCKET_ERROR_CODES.has(code) &&
+    typeof syscall === 'string' &&
+    SOCKET_SYSCALLS.has(syscall) &&
+    typeof errno === 'number' &&
+    errno < 0
+  );
+}
+
 /** For process entry points only: an uncaught exception listener replaces Node's default exit. */
 export function installPostgresWriteGuard(logger?: Logger): void {
   if (installed) return;
@@ -52,6 +87,10 @@ export function installPostgresWriteGuard(logger?: Logger): void {
     }
     if (isPostgresDroppedConnection(err)) {
       logger?.warn({ err }, 'ignored a postgres.js error for a connection the server closed');
+      return;
+    }
+    if (isSocketSystemError(err)) {
+      logger?.warn({ err }, 'ignored a system error of a dropped database connection');
       return;
     }
     // Anything else ends the process, as it would without this listener.

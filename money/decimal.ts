@@ -6,6 +6,8 @@
 const SCALE = 10_000n;
 /** Up to 15 integer digits and 4 decimals: what numeric(19, 4) holds. */
 const DECIMAL = /^(\d{1,15})(?:\.(\d{1,4}))?$/;
+/** The format as a pattern, for documents that describe it (OpenAPI); checks go through the functions. */
+export const DECIMAL_PATTERN = DECIMAL;
 
 /**
  * An amount as we accept it from outside: digits, optionally a point and 1–4 digits, no sign, no

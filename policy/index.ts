@@ -3,6 +3,8 @@
  * no randomness and no Node built-ins, because this module runs inside Temporal's workflow sandbox
  * as well as in the API.
  */
+
+export { checkCharge, type GateInput, type GateRule, type GateVerdict } from './charge-gate';
 export {
   type AttemptRule,
   attemptRuleSchema,

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { ensureToken, generateToken } from '../auth/tokens';
+import { anyUserExists, ensureToken, generateToken, tokenExists } from '../auth/tokens';
 import type { Env } from '../config/env';
 import type { Db } from '../db/client';
 import { currentConfig, ensureConfig } from '../db/config-versions';
@@ -29,10 +29,15 @@ export async function bootstrapStore(
   }
   if (!devCredentialsFile) return null;
   // npm start without bootstrap variables: one development login, kept across restarts.
-  let creds: { email: string; token: string };
+  let creds: { email: string; token: string } | undefined;
   if (existsSync(devCredentialsFile)) {
     creds = JSON.parse(readFileSync(devCredentialsFile, 'utf8')) as { email: string; token: string };
-  } else {
+    // A revoked dev login stays revoked: the file restores it only into a new store (no user yet: a new
+    // database beside an old file). A store that has users but not this token had it revoked (revoking
+    // keeps the user), and gets a new dev login instead.
+    if (!(await tokenExists(db, creds.token)) && (await anyUserExists(db))) creds = undefined;
+  }
+  if (!creds) {
     creds = { email: DEV_EMAIL, token: generateToken() };
     mkdirSync(dirname(devCredentialsFile), { recursive: true });
     writeFileSync(devCredentialsFile, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });

@@ -1,85 +1,93 @@
 // `npm run cli -- token create <email>` prints a new API token once; `token revoke <id|token|email>`
 // removes tokens; `token list` shows them (never the secret); `config export|import` moves the retry
-// configuration to and from a file. Uses DATABASE_URL or the local PGlite.
+// configuration to and from a file. With DATABASE_URL it works on Postgres; else on the local PGlite
+// when nothing holds it, or through the API of the `npm start` that does (runtime/operator-store.ts),
+// so what it does takes effect in that server at once.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createToken, listTokens, revokeTokens } from '../auth/tokens';
 import { loadEnvOrExit } from '../config/env';
-import type { Db } from '../db/client';
-import { currentConfig, ensureConfig, saveConfig } from '../db/config-versions';
-import { defaultConfig, type RetryConfig, validateConfig } from '../policy';
-import { openDatabase } from '../runtime/database';
+import { type OperatorStore, openOperatorStore } from '../runtime/operator-store';
 
 const usage = `usage:
   npm run cli -- token create <email>
   npm run cli -- token revoke <token-id | token | email>
   npm run cli -- token list
   npm run cli -- config export [file]      (the current retry configuration; stdout without a file)
-  npm run cli -- config import <file>      (validate and store as a new version)`;
+  npm run cli -- config import <file>      (validate and store as a new version)
+With \`npm start\` running on the same DATA_DIR, the commands go through its API, logged in as
+CPR_EMAIL/CPR_TOKEN, else the CPR_BOOTSTRAP_* login, else DATA_DIR/dev-credentials.json.`;
 
-async function main(args: string[]): Promise<number> {
+type Command = (store: OperatorStore) => Promise<number>;
+
+/** The command for the arguments, or null for a usage error; nothing is opened before it is known. */
+function parse(args: string[]): Command | null {
   const [noun, verb, arg] = args;
-  if ((noun !== 'token' && noun !== 'config') || !verb) {
-    process.stderr.write(`${usage}\n`);
-    return 2;
-  }
-  const env = loadEnvOrExit();
-  const database = await openDatabase(env);
-  try {
-    if (noun === 'config') return await configCommand(database.db, verb, arg);
-    if (verb === 'create' && arg && /^[^\s@]+@[^\s@]+$/.test(arg)) {
-      const { token, id } = await createToken(database.db, arg);
+  if (noun === 'token' && verb === 'create' && arg && /^[^\s@]+@[^\s@]+$/.test(arg)) {
+    return async (store) => {
+      const { token, id } = await store.createToken(arg);
       process.stdout.write(`token ${id} for ${arg} (shown only now; store it safely):\n${token}\n`);
       return 0;
-    }
-    if (verb === 'revoke' && arg) {
-      const what = /^\d+$/.test(arg)
-        ? { id: Number(arg) }
-        : arg.includes('@')
-          ? { email: arg }
-          : { token: arg };
-      const n = await revokeTokens(database.db, what);
+    };
+  }
+  if (noun === 'token' && verb === 'revoke' && arg) {
+    const what = /^\d+$/.test(arg)
+      ? { id: Number(arg) }
+      : arg.includes('@')
+        ? { email: arg }
+        : { token: arg };
+    return async (store) => {
+      const n = await store.revokeTokens(what);
       process.stdout.write(`revoked ${n} token(s)\n`);
       return n > 0 ? 0 : 1;
-    }
-    if (verb === 'list') {
-      for (const t of await listTokens(database.db)) {
-        process.stdout.write(`${t.id}\t${t.email}\t${t.prefix}…\t${t.createdAt.toISOString()}\n`);
+    };
+  }
+  if (noun === 'token' && verb === 'list' && !arg) {
+    return async (store) => {
+      for (const t of await store.listTokens()) {
+        process.stdout.write(`${t.id}\t${t.email}\t${t.prefix}…\t${t.createdAt}\n`);
       }
       return 0;
-    }
-    process.stderr.write(`${usage}\n`);
-    return 2;
-  } finally {
-    await database.close();
+    };
   }
+  if (noun === 'config' && verb === 'export') {
+    return async (store) => {
+      const stored = await store.exportConfig();
+      const text = `${JSON.stringify(stored.config, null, 2)}\n`;
+      if (arg) {
+        writeFileSync(arg, text);
+        process.stderr.write(`version ${stored.version} written to ${arg}\n`);
+      } else process.stdout.write(text);
+      return 0;
+    };
+  }
+  if (noun === 'config' && verb === 'import' && arg) {
+    // Read before the store is opened: a missing or broken file touches nothing.
+    const document: unknown = JSON.parse(readFileSync(arg, 'utf8'));
+    return async (store) => {
+      const result = await store.importConfig(document, `cli:${process.env.USER ?? 'unknown'}`);
+      if (!result.ok) {
+        for (const e of result.problems) process.stderr.write(`${e.path}: ${e.message}\n`);
+        return 1;
+      }
+      process.stdout.write(`stored as version ${result.version}\n`);
+      return 0;
+    };
+  }
+  return null;
 }
 
-async function configCommand(db: Db, verb: string, file: string | undefined): Promise<number> {
-  if (verb === 'export') {
-    const stored = await ensureConfig(db, defaultConfig);
-    const text = `${JSON.stringify(stored.config, null, 2)}\n`;
-    if (file) {
-      writeFileSync(file, text);
-      process.stderr.write(`version ${stored.version} written to ${file}\n`);
-    } else process.stdout.write(text);
-    return 0;
+async function main(args: string[]): Promise<number> {
+  const command = parse(args);
+  if (!command) {
+    process.stderr.write(`${usage}\n`);
+    return 2;
   }
-  if (verb === 'import' && file) {
-    const current = await currentConfig<RetryConfig>(db);
-    const result = validateConfig(
-      JSON.parse(readFileSync(file, 'utf8')),
-      current ? { previous: current.config } : {},
-    );
-    if (!result.ok) {
-      for (const e of result.errors) process.stderr.write(`${e.path || '(root)'}: ${e.message}\n`);
-      return 1;
-    }
-    const stored = await saveConfig(db, result.config, `cli:${process.env.USER ?? 'unknown'}`);
-    process.stdout.write(`stored as version ${stored.version}\n`);
-    return 0;
+  const store = await openOperatorStore(loadEnvOrExit());
+  if (store.remote) process.stderr.write(`(through ${store.via})\n`);
+  try {
+    return await command(store);
+  } finally {
+    await store.close();
   }
-  process.stderr.write(`${usage}\n`);
-  return 2;
 }
 
 try {

@@ -6,11 +6,13 @@ import { serve } from '@hono/node-server';
 import { Runtime } from '@temporalio/worker';
 import { createReadiness } from '../api/readiness';
 import { loadEnvOrExit } from '../config/env';
+import { describeHeldDir, PgliteLockedError } from '../db/pglite-lock';
 import { installPostgresWriteGuard } from '../db/postgres-write-guard';
 import { createLogger } from '../log/logger';
 import { activitiesFromEnv } from '../runtime/activities';
 import { appFromEnv } from '../runtime/app';
 import { bootstrapStore, checkStore } from '../runtime/bootstrap';
+import { devCredentialsFileOf, pgliteDirOf } from '../runtime/data-dir';
 import { openDatabase } from '../runtime/database';
 import { onShutdown } from '../runtime/shutdown';
 import { startSimulator } from '../runtime/simulator';
@@ -32,6 +34,12 @@ Runtime.install({ logger: temporalRuntimeLogger(logger), shutdownSignals: [] });
 
 const cleanup: { name: string; run: () => Promise<unknown> }[] = [];
 async function main() {
+  // 0. Database first: when another process holds DATA_DIR's PGlite, we fail at once naming it, before
+  // starting anything. Migrated, with the default configuration and a login stored.
+  const database = await openDatabase(env);
+  cleanup.push({ name: 'database', run: () => database.close() });
+  const credentials = await bootstrapStore(database.db, env, devCredentialsFileOf(env));
+
   // 1. Temporal: an existing server, or a dev server on a SQLite file under DATA_DIR.
   let devServer: DevServer | undefined;
   let address = env.TEMPORAL_ADDRESS;
@@ -51,20 +59,20 @@ async function main() {
     cleanup.push({ name: 'temporal dev server', run: () => (devServer as DevServer).stop() });
   }
 
-  // 2. The simulated gateway, unless SIM_URL points at one.
+  // 2. The simulated gateway, unless SIM_URL points at one. Its ledger is kept under DATA_DIR: a real
+  // gateway remembers idempotency keys, so a charge in flight when `npm start` died is not made twice.
   let simUrl = env.SIM_URL;
   if (!simUrl) {
-    const sim = await startSimulator({ port: env.SIM_PORT, latencyMs: env.SIM_LATENCY_MS });
+    const sim = await startSimulator({
+      port: env.SIM_PORT,
+      latencyMs: env.SIM_LATENCY_MS,
+      ledgerPath: join(dataDir, 'sim-ledger.jsonl'),
+    });
     simUrl = sim.url;
     cleanup.push({ name: 'simulator', run: () => sim.stop() });
   }
 
-  // 3. Database, migrated, with the default configuration and a login stored.
-  const database = await openDatabase(env);
-  cleanup.push({ name: 'database', run: () => database.close() });
-  const credentials = await bootstrapStore(database.db, env, join(dataDir, 'dev-credentials.json'));
-
-  // 4. Worker and API in this process.
+  // 3. Worker and API in this process.
   const target = { address, namespace: env.TEMPORAL_NAMESPACE };
   const client = await connectClient(target);
   const workerConnection = await connectWorkerConnection(target);
@@ -112,6 +120,9 @@ async function main() {
     },
   );
   const apiUrl = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
+  // The lock on PGlite's directory says who holds it and where its API answers: the CLI, which cannot
+  // open the data while we hold it, goes through this API instead (runtime/operator-store.ts).
+  if (database.kind === 'pglite') describeHeldDir(pgliteDirOf(env), { command: 'npm start', api: apiUrl });
   say('');
   say('payment-retry is running');
   say(`  API          ${apiUrl}/api/v1`);
@@ -123,7 +134,7 @@ async function main() {
   );
   say(`  gateway sim  ${simUrl}`);
   say(
-    `  database     ${database.kind === 'pglite' ? `PGlite in ${join(dataDir, 'pglite')}` : 'Postgres (DATABASE_URL)'}`,
+    `  database     ${database.kind === 'pglite' ? `PGlite in ${pgliteDirOf(env)}` : 'Postgres (DATABASE_URL)'}`,
   );
   if (credentials) {
     say(`  login        ${credentials.email} / ${credentials.token}`);
@@ -135,6 +146,8 @@ async function main() {
 onShutdown(logger, cleanup);
 main().catch(async (err) => {
   logger.fatal({ err }, 'start failed');
+  // Said plainly too: another process has this DATA_DIR, and here is which one.
+  if (err instanceof PgliteLockedError) process.stderr.write(`${err.message}\n`);
   for (const step of [...cleanup].reverse()) await step.run().catch(() => {});
   process.exit(1);
 });

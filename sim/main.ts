@@ -1,6 +1,7 @@
 /**
  * Entry point of the simulated gateway: `npm run sim`.
- * Env: SIM_PORT (default 3001), SIM_HOST (default 127.0.0.1), SIM_LATENCY_MS (default 0).
+ * Env: SIM_PORT (default 3001), SIM_HOST (default 127.0.0.1), SIM_LATENCY_MS (default 0), SIM_LEDGER_PATH
+ * (default unset: in memory; `npm start` sets it to DATA_DIR/sim-ledger.jsonl so keys survive restarts).
  * Prints one JSON log line `{"msg":"sim gateway listening","url":...}` when ready; stops on SIGTERM/SIGINT.
  */
 import { pino } from 'pino';
@@ -16,9 +17,16 @@ if (!parsed.ok) {
   fatal.error({ event: 'config_error' }, parsed.error);
   process.exit(1);
 }
-const { port, host, latencyMs } = parsed.config;
+const { port, host, latencyMs, ledgerPath } = parsed.config;
 
-const sim = createSimServer({ latencyMs, logger });
+let sim: ReturnType<typeof createSimServer>;
+try {
+  sim = createSimServer({ latencyMs, logger, ...(ledgerPath ? { ledgerPath } : {}) });
+} catch (err) {
+  // A damaged ledger must stop the gateway: starting empty would charge known keys again.
+  fatal.error({ event: 'ledger_error', err: (err as Error).message }, (err as Error).message);
+  process.exit(1);
+}
 try {
   const { url, port: actualPort } = await sim.listen(port, host);
   logger.info(
@@ -34,7 +42,7 @@ try {
 }
 
 let stopping = false;
-const stop = (signal: NodeJS.Signals) => {
+const stop = (signal: NodeJS.Signals | 'parent_gone') => {
   if (stopping) process.exit(1); // second signal: give up waiting
   stopping = true;
   sim.close().then(
@@ -53,3 +61,6 @@ const stop = (signal: NodeJS.Signals) => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// Started with an IPC channel (runtime/simulator.ts, as `npm start` does): the channel closes when the
+// parent dies, however it died, and an orphaned simulator would keep its port.
+if (process.send) process.on('disconnect', () => stopping || stop('parent_gone'));

@@ -24,6 +24,8 @@
  * Keys are 1-255 chars of [A-Za-z0-9._:~+=@-] so they can be used verbatim in the lookup path.
  * `latencyMs` delays every answer of POST /v1/charges; the charge itself is recorded on arrival, so a client
  * that gives up during the latency can still find it with a lookup.
+ * With `ledgerPath` the ledger (charges, key bindings, script counters) is kept in that file and loaded from
+ * it, so a restarted gateway replays keys and continues scripts where it stopped; without it, in memory.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -51,6 +53,8 @@ export interface SimServerOptions {
   /** How long a scripted `timeout` is held open at most before the socket is dropped. Default 5 minutes. */
   hangMs?: number;
   logger?: SimLogger;
+  /** File that keeps the ledger across restarts (append-only JSON lines); unset keeps it in memory. */
+  ledgerPath?: string;
 }
 
 export interface SimServer {
@@ -130,11 +134,26 @@ function socketOf(c: Ctx) {
   return env?.incoming?.socket;
 }
 
+function openLedger(path: string, logger: SimLogger): SimLedger {
+  const { ledger, tornBytes } = SimLedger.open(path);
+  logger.info(
+    {
+      event: 'ledger_loaded',
+      path,
+      charges: ledger.chargeCount,
+      requests: ledger.requestCount,
+      torn_bytes_dropped: tornBytes,
+    },
+    'sim gateway: ledger loaded',
+  );
+  return ledger;
+}
+
 export function createSimServer(opts: SimServerOptions = {}): SimServer {
   const latencyMs = Math.max(0, opts.latencyMs ?? 0);
   const hangMs = Math.max(0, opts.hangMs ?? 300_000);
   const logger = opts.logger ?? noopLogger;
-  const ledger = new SimLedger();
+  const ledger = opts.ledgerPath ? openLedger(opts.ledgerPath, logger) : new SimLedger();
   /** Release functions of everything that is waiting (held timeouts, latency timers); run on close(). */
   const pending = new Set<() => void>();
   let closed = false;
@@ -270,7 +289,7 @@ export function createSimServer(opts: SimServerOptions = {}): SimServer {
       return c.json(chargeBody(existing, true));
     }
 
-    const n = ledger.nextRequest(body.payment_method_id);
+    const n = ledger.nextRank(body.payment_method_id);
     const outcome = outcomeFor(body.payment_method_id, n);
     logger.debug(
       {
@@ -283,6 +302,9 @@ export function createSimServer(opts: SimServerOptions = {}): SimServer {
       'sim gateway: charge request',
     );
 
+    // The step is on disk before the gateway acts on it, like the charges below.
+    if (outcome.kind === 'timeout' || outcome.kind === 'error500')
+      ledger.countRequest(body.payment_method_id);
     if (outcome.kind === 'timeout') return hang(c);
     if (outcome.kind === 'error500') {
       await delay(latencyMs);
@@ -339,11 +361,13 @@ export function createSimServer(opts: SimServerOptions = {}): SimServer {
     closed = true;
     for (const release of [...pending]) release();
     const s = server;
-    if (!s?.listening) return;
-    await new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections();
-    });
+    if (s?.listening) {
+      await new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeAllConnections();
+      });
+    }
+    ledger.close();
   }
 
   return { app, listen, close, ledger };

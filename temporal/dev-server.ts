@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
-import { stopChild, waitUntil } from '../runtime/child-process';
+import { dyingWithParent, stopChild, waitUntil } from '../runtime/child-process';
 import { searchAttributeFlags } from './search-attribute-flags';
 
 export interface DevServerOptions {
@@ -63,7 +63,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   else args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
 
-  const child = spawn(opts.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Stopped by the kernel if whoever started it dies without stopping it (e.g. `npm start` SIGKILLed).
+  const cmd = dyingWithParent(opts.binary, args);
+  const child = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

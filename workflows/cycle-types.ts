@@ -115,4 +115,6 @@ export interface SubmitResult {
   /** false when this payment_id was already in the active cycle (a no-op). */
   added: boolean;
   attempt_number: number;
+  /** Set when this payment opened a new cycle although the document's last cycle collected in full. */
+  document_already_collected?: { cycle_id: number; billing_cycle_id: string; status: string };
 }

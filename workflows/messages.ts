@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ActionResult } from './action-result';
 import type { CycleDetails, SubmitResult, ZuoraCycle } from './cycle-types';
 import type { FailedPayment } from './failed-payment';
 
@@ -27,6 +28,20 @@ export const paymentReceived = defineSignal<[PaymentReceived]>('paymentReceived'
 export const paymentMethodUpdated = defineSignal<[{ payment_method_id: string }]>('paymentMethodUpdated');
 export const pause = defineSignal<[{ requested_by?: string }?]>('pause');
 export const resume = defineSignal<[{ requested_by?: string }?]>('resume');
+
+// The same four actions as Updates, answering what really happened (workflows/action-result.ts). The
+// Signals above stay for services that cannot wait; both go through the same transitions.
+
+/** Execute now: the charge gate decides first; a refusal leaves the attempt where the policy put it. */
+export const executeNowConfirmed = defineUpdate<ActionResult, [{ requested_by?: string }]>(
+  'executeNowConfirmed',
+);
+/** Remove: no charge starts after it answers `removed`; a charge already at the gateway is waited for. */
+export const removeConfirmed = defineUpdate<ActionResult, [{ requested_by?: string; reason?: string }]>(
+  'removeConfirmed',
+);
+export const pauseConfirmed = defineUpdate<ActionResult, [{ requested_by?: string }]>('pauseConfirmed');
+export const resumeConfirmed = defineUpdate<ActionResult, [{ requested_by?: string }]>('resumeConfirmed');
 
 /** The cycle in Zuora's shape. */
 export const stateQuery = defineQuery<ZuoraCycle>('state');

@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   ParentClosePolicy,
   patched,
   setHandler,
@@ -12,17 +13,21 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { BeginClaimedCycleInput, ClaimAnswer } from '../activities/claim-store';
 import { isZeroOrLess, subtract, toUnits } from '../money/decimal';
 import {
   type CustomerGroup,
   chooseGroup,
   type Decision,
   decide,
+  type GateVerdict,
   nextProcessorBoundary,
   type RetryConfig,
 } from '../policy';
 import { formatLocal } from '../policy/time';
+import type { ActionResult, CycleAction } from './action-result';
 import { chargeOnce, localStore, store } from './charge';
+import { CHARGE_GATE_PATCH, gateCharge, planRefusal } from './charge-gate';
 import type { AttemptRecord, CycleDetails, CycleStatus, FinalStatus, SubmitResult } from './cycle-types';
 import { isFinal } from './cycle-types';
 import { deliverWebhook, type WebhookEvent } from './deliver-webhook';
@@ -30,15 +35,20 @@ import { type DocumentRef, documentOf, type FailedPayment, failedPaymentSchema }
 import {
   detailsQuery,
   executeNow,
+  executeNowConfirmed,
   failedPaymentSubmitted,
   pause,
+  pauseConfirmed,
   paymentMethodUpdated,
   paymentReceived,
   remove,
+  removeConfirmed,
   resume,
+  resumeConfirmed,
   stateQuery,
   submitFailedPayment,
 } from './messages';
+import { answerFromClaim, claimConflict, externalAttempt, membershipProblem } from './payment-claims';
 import {
   AttemptCount,
   CustomerGroup as CustomerGroupKey,
@@ -85,11 +95,18 @@ const HISTORY_LIMIT = 2_000;
 
 const nowIso = () => new Date(Date.now()).toISOString();
 
+/** How long the remove Update waits for a charge already at the gateway before answering `pending`. */
+const REMOVE_WAIT = '30s';
+
 export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> {
   // Runs that began before this patch (the committed histories) write through ordinary activities;
   // new runs write through local activities and open the cycle in one call (workflows/charge.ts).
   const local = patched('local-store');
   const writer = local ? localStore : store;
+  // Since 'payment-claims' a payment enters a cycle once, ever: it is claimed in Postgres in the same
+  // transaction as its attempt (activities/claim-store.ts), and a payment another cycle holds is
+  // answered with that cycle instead of becoming an attempt here.
+  const claims = local && patched('payment-claims');
   const first = input.payment;
   const doc: DocumentRef = documentOf(first);
   const info = workflowInfo();
@@ -116,6 +133,12 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
   let nextAttempt: string | null = carried?.next_attempt ?? null;
   let eventSeq = carried?.event_seq ?? 0;
   let removeRequested = false;
+  /** The attempt number whose charge is at the gateway, or null: remove and execute answer by it. */
+  let charging: number | null = null;
+  /** Set once the end of the cycle is stored: the remove Update answers only then (read-your-writes). */
+  let endRecorded = false;
+  /** While an execute has pulled the next attempt forward: where the policy had put it. */
+  let executeOverride: { policy_next: string | null } | null = null;
   /** Bumped by every message, so the main loop re-evaluates after each one. */
   let changes = 0;
   const queue: FailedPayment[] = carried ? [] : [first, ...(input.pending ?? [])];
@@ -124,6 +147,14 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
   /** State changes made by messages, recorded by the main loop (handlers cannot call activities safely). */
   const pendingEvents: { reason: string; detail: Record<string, unknown> }[] = [];
   const dirtyAttempts = new Set<number>();
+  /** Payments another cycle (or attempt) had already claimed: their submits are answered with it. */
+  const claimedElsewhere = new Map<string, ClaimAnswer>();
+  /** False when the run's opening payment was already claimed: this run opens no cycle. */
+  let opened = true;
+  /** Attempt 1, claimed together with the cycle's opening (since 'payment-claims'). */
+  let firstAttempt: AttemptRecord | undefined;
+  /** The document's previous cycle, when it had collected in full before this one opened. */
+  let previousCollected: SubmitResult['document_already_collected'];
 
   const cfg = (): RetryConfig => {
     if (!config) throw new Error('configuration not loaded yet');
@@ -187,8 +218,18 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       const isStartPayment = payment.payment_id === first.payment_id && !acknowledged.has(first.payment_id);
       accept(payment);
       // Answer only once the payment is an attempt of the cycle and stored: read-your-writes.
-      await condition(() => (ids !== undefined && persisted.has(payment.payment_id)) || isFinal(status));
+      await condition(
+        () =>
+          (ids !== undefined && persisted.has(payment.payment_id)) ||
+          claimedElsewhere.has(payment.payment_id) ||
+          isFinal(status) ||
+          !opened,
+      );
+      // Since 'payment-claims', exactly one submit of a payment hears added: the first one answered.
+      const firstAnswer = !acknowledged.has(payment.payment_id);
       acknowledged.add(payment.payment_id);
+      const elsewhere = claimedElsewhere.get(payment.payment_id);
+      if (elsewhere) return answerFromClaim(elsewhere, payment.payment_id);
       const attempt = recordedAttemptOf(payment.payment_id);
       if (!ids || !attempt) {
         throw ApplicationFailure.nonRetryable(
@@ -200,8 +241,11 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
         workflow_id: info.workflowId,
         cycle_id: ids.cycle_id,
         billing_cycle_id: ids.billing_cycle_id,
-        added: isNew || isStartPayment,
+        added: claims ? firstAnswer : isNew || isStartPayment,
         attempt_number: attempt.attempt_number,
+        ...(previousCollected && attempt.attempt_number === 1
+          ? { document_already_collected: previousCollected }
+          : {}),
       };
     },
     {
@@ -211,6 +255,15 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
         const target = documentOf(parsed.data);
         if (target.type !== doc.type || target.id !== doc.id) {
           throw new Error(`this cycle is for ${doc.type} ${doc.id}, not ${target.type} ${target.id}`);
+        }
+        if (claims) {
+          // A payment already in this cycle is answered even as the cycle ends; a new one must match it.
+          if (paymentIds.has(parsed.data.payment_id)) return;
+          const problem = membershipProblem(first, parsed.data);
+          if (problem) throw new Error(problem);
+          if (!opened && parsed.data.payment_id !== first.payment_id) {
+            throw new Error('the cycle has ended (its opening payment was already claimed); submit again');
+          }
         }
         if (isFinal(status))
           throw new Error(`the cycle has ended (${status}); submit again to open a new one`);
@@ -226,24 +279,128 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     accept(parsed.data);
   });
 
-  setHandler(executeNow, () => {
-    if (isFinal(status) || !config) return;
+  // --- Execute, remove, pause, resume: one transition each, shared by the Signal and the Update ---
+
+  /** The one way out of a pause: resume, and executeNow on a paused cycle. */
+  const resumeTransition = (): boolean => {
+    if (isFinal(status) || !paused || !config) return false;
     paused = false;
+    status = 'in_retry';
+    // Missed time is not made up with a burst: an overdue attempt moves to the next boundary.
     const now = nowIso();
-    nextAttempt = nextProcessorBoundary(config, now);
+    if (nextAttempt === null || Date.parse(nextAttempt) < Date.parse(now)) {
+      nextAttempt = nextProcessorBoundary(config, now);
+    }
+    pendingEvents.push({ reason: 'resumed', detail: { next_attempt: nextAttempt } });
+    changes++;
+    return true;
+  };
+  const pauseTransition = (): boolean => {
+    if (isFinal(status) || paused) return false;
+    paused = true;
+    status = 'paused';
+    pendingEvents.push({ reason: 'paused', detail: {} });
+    changes++;
+    return true;
+  };
+  /** Moves the next attempt to the next processor boundary; the charge gate still decides at charge time. */
+  const pullForward = (c: RetryConfig) => {
+    const now = nowIso();
+    if (executeOverride === null) executeOverride = { policy_next: nextAttempt };
+    nextAttempt = nextProcessorBoundary(c, now);
     const last = attempts.at(-1);
     if (last && last.action === 'Retry') {
-      last.api_updated_retry_time = formatLocal(Date.parse(now), config.settings.time_zone);
+      last.api_updated_retry_time = formatLocal(Date.parse(now), c.settings.time_zone);
       dirtyAttempts.add(last.attempt_number);
     }
     pendingEvents.push({ reason: 'execute_now', detail: { next_attempt: nextAttempt } });
     changes++;
-  });
-  setHandler(remove, (req) => {
-    if (isFinal(status)) return;
+  };
+  const requestRemove = (req: Record<string, unknown> | undefined) => {
+    if (isFinal(status) || removeRequested) return;
     removeRequested = true;
     pendingEvents.push({ reason: 'removed', detail: req ?? {} });
     changes++;
+  };
+  /** The charge gate for one more charge of this cycle at `at`. */
+  const gate = (at: string): Promise<GateVerdict> =>
+    gateCharge({
+      at,
+      cycle_started_at: startedAt,
+      max_cycle_days: cfg().settings.max_cycle_days,
+      payment_method_id: paymentMethodId,
+      own_attempts: attempts,
+    });
+  const answer = (
+    action: CycleAction,
+    outcome: ActionResult['outcome'],
+    message: string,
+    extra: Partial<ActionResult> = {},
+  ): ActionResult => ({
+    action,
+    outcome,
+    // An execute that finds a charge at the gateway took effect too: the document is being charged now.
+    applied: ['executed', 'in_progress', 'removed', 'paused', 'resumed'].includes(outcome),
+    cycle_id: ids?.cycle_id ?? null,
+    status,
+    next_attempt: isFinal(status) ? null : nextAttempt,
+    message,
+    ...extra,
+  });
+  const inactive = (action: CycleAction) =>
+    answer(action, 'not_active', `the cycle has ended (${status})${endReason ? `: ${endReason}` : ''}`);
+
+  setHandler(executeNow, () => {
+    if (isFinal(status) || !config) return;
+    // Before the patch a paused cycle lost its pause flag but kept status "paused" (issue 13).
+    if (patched(CHARGE_GATE_PATCH)) resumeTransition();
+    else paused = false;
+    pullForward(config);
+  });
+  setHandler(executeNowConfirmed, async (): Promise<ActionResult> => {
+    if (isFinal(status) || removeRequested || !config) return inactive('execute');
+    if (charging !== null) {
+      return answer('execute', 'in_progress', `attempt ${charging} is being charged now`);
+    }
+    const verdict = await gate(nextProcessorBoundary(config, nowIso()));
+    if (isFinal(status) || removeRequested) return inactive('execute');
+    if (!verdict.allowed) {
+      pendingEvents.push({
+        reason: 'execute_refused',
+        detail: { rule: verdict.rule, detail: verdict.detail, next_attempt: nextAttempt },
+      });
+      changes++;
+      return answer('execute', 'refused', verdict.detail, { rule: verdict.rule });
+    }
+    resumeTransition();
+    pullForward(config);
+    return answer('execute', 'executed', `the next attempt runs at ${nextAttempt}`);
+  });
+  setHandler(remove, (req) => requestRemove(req));
+  setHandler(removeConfirmed, async (req): Promise<ActionResult> => {
+    if (isFinal(status)) return inactive('remove');
+    const atGateway = charging;
+    requestRemove(req);
+    // The main loop starts no charge once removeRequested is set; wait for it to store the end, or for
+    // the charge that is already at the gateway (it cannot be called back) to answer.
+    const settled = await condition(() => endRecorded, REMOVE_WAIT);
+    if (!settled) {
+      return answer(
+        'remove',
+        'pending',
+        `attempt ${charging ?? atGateway} is still at the gateway; the cycle ends as removed when it answers, unless it collects`,
+      );
+    }
+    if ((status as CycleStatus) === 'removed') {
+      return answer(
+        'remove',
+        'removed',
+        atGateway === null
+          ? 'removed; no charge started after the request'
+          : `removed after attempt ${atGateway}, already at the gateway, was declined`,
+      );
+    }
+    return answer('remove', 'not_removed', `the cycle ended as ${status} first (${endReason})`);
   });
   setHandler(paymentReceived, (payment) => {
     if (isFinal(status)) return;
@@ -275,23 +432,24 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     changes++;
   });
   setHandler(pause, () => {
-    if (isFinal(status) || paused) return;
-    paused = true;
-    status = 'paused';
-    pendingEvents.push({ reason: 'paused', detail: {} });
-    changes++;
+    pauseTransition();
+  });
+  setHandler(pauseConfirmed, (): ActionResult => {
+    if (isFinal(status) || removeRequested) return inactive('pause');
+    if (!pauseTransition()) return answer('pause', 'unchanged', 'the cycle is already paused');
+    return answer(
+      'pause',
+      'paused',
+      charging === null ? 'paused' : `paused; attempt ${charging}, already at the gateway, still answers`,
+    );
   });
   setHandler(resume, () => {
-    if (isFinal(status) || !paused || !config) return;
-    paused = false;
-    status = 'in_retry';
-    // Missed time is not made up with a burst: an overdue attempt moves to the next boundary.
-    const now = nowIso();
-    if (nextAttempt === null || Date.parse(nextAttempt) < Date.parse(now)) {
-      nextAttempt = nextProcessorBoundary(config, now);
-    }
-    pendingEvents.push({ reason: 'resumed', detail: { next_attempt: nextAttempt } });
-    changes++;
+    resumeTransition();
+  });
+  setHandler(resumeConfirmed, (): ActionResult => {
+    if (isFinal(status) || removeRequested) return inactive('resume');
+    if (!resumeTransition()) return answer('resume', 'unchanged', 'the cycle is not paused');
+    return answer('resume', 'resumed', `the next attempt runs at ${nextAttempt}`);
   });
 
   const publish = () => {
@@ -349,6 +507,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     endedAt = nowIso();
     nextAttempt = null;
     await persist('ended', { status: final, reason });
+    endRecorded = true;
     await emit('cycle.completed', { status: final, reason });
     // Let in-flight Update handlers answer before the run closes.
     await condition(allHandlersFinished);
@@ -386,6 +545,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       attempt.retry_criteria = decision.criteria;
       nextAttempt = decision.next_attempt;
     }
+    executeOverride = null;
     dirtyAttempts.add(attempt.attempt_number);
     return decision;
   };
@@ -397,14 +557,101 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
         ? 'expired'
         : 'stopped_by_rule';
 
-  /** After a failed attempt: retry (and say so) or end. Returns the end when the cycle is over. */
-  const afterFailure = async (attempt: AttemptRecord): Promise<CycleDetails | null> => {
+  /**
+   * After a failed attempt: retry (and say so) or end. Returns the end when the cycle is over. With
+   * `removing` (a remove arrived while the charge was at the gateway) the cycle ends as removed.
+   */
+  const afterFailure = async (attempt: AttemptRecord, removing = false): Promise<CycleDetails | null> => {
     const decision = applyDecision(attempt);
     await emit('attempt.failed', { attempt, decision: { action: decision.action, detail: decision.detail } });
     if (decision.webhook) await emit('rule.webhook', { attempt, decision }, decision.webhook);
+    if (removing) return await end('removed', 'removed');
     if (decision.action === 'Stop') return await end(stopStatus(decision), decision.reason);
     await persist('scheduled', { attempt_number: attempt.attempt_number, next_attempt: nextAttempt });
     return null;
+  };
+
+  // --- Payment claims (since 'payment-claims'; workflows/payment-claims.ts) ------------------------
+
+  /** Opens the cycle with attempt 1 claimed, or answers undefined when another cycle holds the payment. */
+  const openClaimed = async (opening: Omit<BeginClaimedCycleInput, 'first_attempt'>) => {
+    firstAttempt = externalAttempt(first, 1, 0, `Transaction-${uuid4()}`, nowIso());
+    const begun = await localStore.beginClaimedCycle({ ...opening, first_attempt: firstAttempt });
+    if (begun.kind === 'claimed') {
+      if (!begun.claim.same_payment) log.warn(claimConflict(begun.claim, first.payment_id));
+      claimedElsewhere.set(first.payment_id, begun.claim);
+      endReason = `payment ${first.payment_id} already entered cycle ${begun.claim.cycle_id}`;
+      opened = false;
+      changes++;
+      return undefined;
+    }
+    firstAttempt.customer_group_id = begun.group.id;
+    if (begun.previous_collected) {
+      previousCollected = begun.previous_collected;
+      pendingEvents.push({ reason: 'document_already_collected', detail: { previous: previousCollected } });
+    }
+    return begun;
+  };
+
+  /**
+   * A run whose opening payment another cycle already holds (a resubmit after its cycle ended, a
+   * retried Update or Signal that started a new run) opens no cycle and charges nothing: it answers the
+   * submits waiting on it, and hands any other payment that came in to a run of its own.
+   */
+  const closeUnopened = async (): Promise<CycleDetails> => {
+    upsertSearchAttributes([{ key: CycleStatusKey, value: 'already_claimed' }]);
+    await condition(allHandlersFinished);
+    const leftover = queue.filter(
+      (p) => p.payment_id !== first.payment_id && !claimedElsewhere.has(p.payment_id),
+    );
+    const [next, ...pending] = leftover;
+    if (next)
+      await continueAsNew<typeof RetryCycle>({ payment: next, ...(pending.length ? { pending } : {}) });
+    return details();
+  };
+
+  /**
+   * The attempt `payment` becomes, once claimed for this cycle; null when it may not join (refused, as a
+   * cycle event) or another cycle holds it (its submits are answered with that cycle).
+   */
+  const claimAttempt = async (payment: FailedPayment): Promise<AttemptRecord | null> => {
+    if (payment === first && firstAttempt) return firstAttempt;
+    const problem = membershipProblem(first, payment);
+    if (problem) {
+      pendingEvents.push({
+        reason: 'payment_refused',
+        detail: { payment_id: payment.payment_id, why: problem },
+      });
+      changes++;
+      return null;
+    }
+    if (!ids) throw new Error('cycle not opened');
+    const attempt = externalAttempt(
+      payment,
+      attempts.length + 1,
+      group.id,
+      `Transaction-${uuid4()}`,
+      nowIso(),
+    );
+    const verdict = await localStore.claimPayment({
+      cycle_id: ids.cycle_id,
+      document: doc,
+      payment,
+      attempt,
+    });
+    if (verdict.kind === 'claimed') {
+      claimedElsewhere.set(payment.payment_id, verdict.claim);
+      // A signal has no answer to refuse other details with: the cycle records that it did not take them.
+      if (!verdict.claim.same_payment) {
+        pendingEvents.push({
+          reason: 'payment_refused',
+          detail: { payment_id: payment.payment_id, why: claimConflict(verdict.claim, payment.payment_id) },
+        });
+      }
+      changes++;
+      return null;
+    }
+    return attempt;
   };
 
   // --- Opening the cycle (first run only) -------------------------------------------------------
@@ -427,7 +674,8 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       started_at: startedAt,
     };
     if (local) {
-      const begun = await localStore.beginCycle(opening);
+      const begun = claims ? await openClaimed(opening) : await localStore.beginCycle(opening);
+      if (!begun) return await closeUnopened();
       config = begun.config;
       configVersion = begun.version;
       lifecycleWebhooks = begun.lifecycle_webhooks;
@@ -468,34 +716,12 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     // External failures (the opening payment, later submits) become attempts, each decided in turn.
     const payment = queue.shift();
     if (payment) {
-      if (paymentIds.has(payment.payment_id)) continue;
+      if (paymentIds.has(payment.payment_id) || claimedElsewhere.has(payment.payment_id)) continue;
+      const attempt = claims
+        ? await claimAttempt(payment)
+        : externalAttempt(payment, attempts.length + 1, group.id, `Transaction-${uuid4()}`, nowIso());
+      if (!attempt) continue;
       paymentIds.add(payment.payment_id);
-      const attempt: AttemptRecord = {
-        attempt_number: attempts.length + 1,
-        zuora_payment_id: payment.payment_id,
-        transaction_id: `Transaction-${uuid4()}`,
-        time_of_execution: new Date(payment.failed_at ?? nowIso()).toISOString(),
-        source: payment.source ?? 'EXTERNAL',
-        cpr_generated: false,
-        success: false,
-        amount: payment.amount,
-        amount_collected: '0',
-        currency: payment.currency,
-        payment_method_id: payment.payment_method_id,
-        idempotency_key: null,
-        gateway_payment_id: null,
-        action: null,
-        retry_next: null,
-        retry_next_at: null,
-        retry_criteria: null,
-        api_updated_retry_time: null,
-        label: '',
-        level: 'code',
-        customer_group_id: group.id,
-        gateway_id: payment.gateway_id,
-        gateway_code: payment.gateway_response_code,
-        gateway_response: payment.gateway_response_message ?? '',
-      };
       attempts.push(attempt);
       if (payment !== first) paymentMethodId = payment.payment_method_id;
       const ended = await afterFailure(attempt);
@@ -509,7 +735,13 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     }
 
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT) {
-      await condition(allHandlersFinished);
+      // A remove Update waits for this loop to end the cycle: it must not wait for that handler here.
+      if (patched(CHARGE_GATE_PATCH)) {
+        await condition(() => allHandlersFinished() || removeRequested);
+        if (removeRequested) continue;
+      } else {
+        await condition(allHandlersFinished);
+      }
       if (queue.length === 0 && pendingEvents.length === 0 && ids && config) {
         await continueAsNew<typeof RetryCycle>({
           payment: first,
@@ -553,9 +785,34 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
 
     // --- An attempt of ours -----------------------------------------------------------------------
     if (!ids) throw new Error('cycle not opened');
+    const gated = patched(CHARGE_GATE_PATCH);
+    if (gated) {
+      // The one gate in front of every charge: scheduled, executed, after a payment method update.
+      const before = changes;
+      const verdict = await gate(nowIso());
+      // Anything that arrived during the read (remove, pause, another method) is looked at first.
+      if (changes !== before || removeRequested) continue;
+      if (!verdict.allowed) {
+        const plan = planRefusal(verdict, {
+          config: cfg(),
+          execute: executeOverride,
+          now: nowIso(),
+          deadline: deadline(),
+        });
+        executeOverride = null;
+        if (plan.kind === 'end') return await end(plan.status, plan.reason);
+        nextAttempt = plan.next_attempt;
+        pendingEvents.push(plan.event);
+        continue;
+      }
+      executeOverride = null;
+    }
     const n = attempts.length + 1;
     const key = `cycle-${ids.cycle_id}-attempt-${n}`;
     const amount = outstanding;
+    // Nothing awaits between the checks above and the charge below, so a remove handled before this
+    // line stops the charge, and one handled after it sees `charging` and waits for the answer.
+    charging = n;
     const { result, failedHard } = await chargeOnce(
       {
         gateway_id: first.gateway_id,
@@ -567,6 +824,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       },
       `charge attempt ${n}: ${amount} ${first.currency}`,
     );
+    charging = null;
     const approved = result.status === 'approved';
     const attempt: AttemptRecord = {
       attempt_number: n,
@@ -608,7 +866,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       attempt.label = 'System Error';
       return await end('error', `gateway rejected the charge: ${result.code}`);
     }
-    const ended = await afterFailure(attempt);
+    const ended = await afterFailure(attempt, gated && removeRequested);
     if (ended) return ended;
   }
 }

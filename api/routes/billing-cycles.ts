@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { DEFAULT_MANUAL_RETRY_WAIT_MS, type ManualRetryClient } from '../../client/manual-retries';
 import {
-  type AttemptRow,
   type BillingCycleRecord,
   billingCycleStatus,
   type CycleRow,
@@ -16,6 +15,7 @@ import {
 } from '../../db/billing-cycle-queries';
 import type { Db } from '../../db/client';
 import { formatAmount } from '../../money/currency';
+import type { AttemptRecord } from '../../workflows/cycle-types';
 import type { AppEnv } from '../context';
 import { ApiError, errorSchema } from '../errors';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotently } from '../idempotency';
@@ -65,7 +65,7 @@ export const createManualRetryRoute = createRoute({
     'Charges a billing cycle once more, by hand. Allowed only when the cycle has ended without collecting: status `Failed` (stopped by a rule, attempts exhausted, expired or removed) or `Error`. A `Retrying` or `Captured` cycle answers 409, as does a cycle with a manual retry still pending (one at a time: two concurrent requests charge once). After a manual retry that failed, another is allowed.',
     'The charge uses the cycle\'s outstanding balance, payment method and gateway, with the idempotency key `cycle-<id>-attempt-<n>` of the next attempt; the attempt is added to the cycle\'s transactions with `source: "MANUAL"`. If it collects, the cycle becomes `Captured`.',
     `The answer (201) comes once the charge has answered, up to ${DEFAULT_MANUAL_RETRY_WAIT_MS / 1000} s; after that it answers with \`status: "Pending"\` and the GET of the retry shows the outcome.`,
-    'Checks, in order: `x-api-key` (401), `Content-Type: application/json` and `Accept-Language: en-US` (400), the body (400), the `Idempotency-Key` (422, 409), the billing cycle (404), its state (409).',
+    'Checks, in order: `x-api-key` (401), `Content-Type: application/json` and `Accept-Language: en-US` (400), the body (400), the `Idempotency-Key` (422, 409), the billing cycle (404), its state (409), then the network rules every charge passes (409 naming the rule: `never_retry` when the payment method answered a never-retry code since it last paid, `method_attempt_limit` at 20 attempts on the payment method in 30 days across every cycle, manual retries still charging included, `max_cycle_days` past the cycle limit). A refused request writes nothing.',
     `\`Idempotency-Key\`: ${IDEMPOTENCY_KEY_DESCRIPTION} The request is the billing cycle and the reason; a replay answers the first answer as it was (e.g. \`Pending\`; GET the retry for its outcome).`,
     NO_SUBSCRIPTION_DESCRIPTION,
   ].join('\n\n'),
@@ -83,7 +83,7 @@ export const createManualRetryRoute = createRoute({
     404: e404,
     409: json(
       errorSchema,
-      'The billing cycle is Retrying or Captured, a manual retry of it is pending, or a request with the same Idempotency-Key is still being processed',
+      'The billing cycle is Retrying or Captured, a manual retry of it is pending, a network rule refuses the charge (never-retry code on the payment method, 20 attempts on it in 30 days, max_cycle_days; the message names the rule), or a request with the same Idempotency-Key is still being processed',
     ),
     422: json(errorSchema, 'The Idempotency-Key was already used for a different request'),
     503: json(errorSchema, 'The workflow service (Temporal) is unreachable; send the same request again'),
@@ -160,14 +160,15 @@ export function manualRetryView(retry: ManualRetryRow, cycle: CycleRow): ManualR
   };
 }
 
-function paidAt(cycle: CycleRow, attempts: AttemptRow[]): string | null {
+function paidAt(cycle: CycleRow, attempts: AttemptRecord[]): string | null {
   if (billingCycleStatus(cycle.status) !== 'Captured') return null;
   const paid = attempts.filter((a) => a.success).at(-1);
-  if (paid) return iso(paid.timeOfExecution);
+  if (paid) return paid.time_of_execution;
   return cycle.endedAt ? iso(cycle.endedAt) : iso(cycle.updatedAt);
 }
 
-export function billingCycleView({ cycle, attempts }: BillingCycleRecord): BillingCycleView {
+export function billingCycleView(cycle: BillingCycleRecord): BillingCycleView {
+  const { attempts } = cycle;
   return {
     id: cycle.billingCycleId,
     createdAt: iso(cycle.startedAt),
@@ -192,17 +193,17 @@ export function billingCycleView({ cycle, attempts }: BillingCycleRecord): Billi
     cycleStatus: cycle.status,
     endReason: cycle.endReason,
     transactions: attempts.map((a) => ({
-      id: a.transactionId,
-      attemptNumber: a.attemptNumber,
-      executedAt: iso(a.timeOfExecution),
+      id: a.transaction_id,
+      attemptNumber: a.attempt_number,
+      executedAt: a.time_of_execution,
       amount: money(a.amount, a.currency),
-      amountCollected: money(a.amountCollected, a.currency),
+      amountCollected: money(a.amount_collected, a.currency),
       currency: a.currency,
       success: a.success,
-      gatewayCode: a.gatewayCode,
-      gatewayMessage: a.gatewayResponse,
+      gatewayCode: a.gateway_code,
+      gatewayMessage: a.gateway_response,
       source: a.source,
-      cprGenerated: a.cprGenerated,
+      cprGenerated: a.cpr_generated,
     })),
   };
 }
@@ -243,6 +244,8 @@ export function registerBillingCycleRoutes(app: OpenAPIHono<AppEnv>, deps: Billi
             });
           }
           throw new ApiError(409, created.message);
+        case 'refused':
+          throw new ApiError(409, created.message);
       }
       let retry = created.retry;
       if (retry.status === 'pending') {
@@ -264,11 +267,7 @@ export function registerBillingCycleRoutes(app: OpenAPIHono<AppEnv>, deps: Billi
         route: MANUAL_RETRY_ROUTE,
         principal: c.get('user'),
         key: requestKey,
-        request: {
-          subscriptionId,
-          billingCycleId: canonicalId('BillingCycle', billingCycleId),
-          reason,
-        },
+        request: { subscriptionId, billingCycleId: canonicalId('BillingCycle', billingCycleId), reason },
       },
       run,
     );

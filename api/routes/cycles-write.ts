@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { CycleClient } from '../../client/cycles';
 import type { Db } from '../../db/client';
 import { type ActiveCycleRef, activeCycles, type CycleSelection } from '../../db/cycle-queries';
+import type { ActionResult } from '../../workflows/action-result';
 import type { DocumentRef } from '../../workflows/failed-payment';
 import type { AppEnv } from '../context';
 import { ApiError } from '../errors';
@@ -18,8 +19,10 @@ import {
   removeInvoiceRoute,
 } from './payment-routes';
 
-// Execute and remove: find the active cycles in Postgres, signal each document's workflow once, and
-// answer with the numeric ids of the cycles that took the signal (Zuora's "[290, 291]").
+// Execute and remove: find the active cycles in Postgres, send each document's workflow the Update
+// once, and answer with the numeric ids of the cycles the action took effect on (Zuora's "[290, 291]").
+// Cycles the action did not take effect on (an execute the charge gate refused, a remove that found a
+// charge at the gateway) are named after the list with why, so the list never claims what did not happen.
 
 const SIGNAL_CONCURRENCY = 8;
 
@@ -41,13 +44,33 @@ export function registerCycleWriteRoutes(app: OpenAPIHono<AppEnv>, { db, cycles 
       else byDoc.set(key, { doc: { type: r.document_type, id: r.document_id }, refs: [r] });
     }
     const done = await mapLimit([...byDoc.values()], SIGNAL_CONCURRENCY, async ({ doc, refs }) => {
-      const delivered = await viaTemporal(() =>
-        action === 'execute' ? cycles.executeNow(doc, user) : cycles.remove(doc, user, `api: ${via}`),
+      const result = await viaTemporal(() =>
+        action === 'execute'
+          ? cycles.confirmed.execute(doc, user)
+          : cycles.confirmed.remove(doc, user, `api: ${via}`),
       );
-      return delivered ? refs.map((r) => r.id) : [];
+      return { refs, result };
     });
-    const ids = [...new Set(done.flat())].sort((a, b) => a - b);
-    return { success: true, message: action === 'execute' ? executeMessage(ids) : removeMessage(ids) };
+    const ids = [...new Set(done.flatMap((d) => (d.result?.applied ? d.refs.map((r) => r.id) : [])))].sort(
+      (a, b) => a - b,
+    );
+    const listed = action === 'execute' ? executeMessage(ids) : removeMessage(ids);
+    const notes = done
+      .filter(
+        (d): d is { refs: ActiveCycleRef[]; result: ActionResult } => d.result !== null && !d.result.applied,
+      )
+      .flatMap(({ refs, result }) => refs.map((r) => ({ id: r.id, result })))
+      .sort((a, b) => a.id - b.id)
+      .map(
+        ({ id, result }) =>
+          `${id}: ${result.outcome}${result.rule ? ` (${result.rule})` : ''}, ${result.message}`,
+      );
+    return {
+      success: true,
+      message: notes.length
+        ? `${listed}. Not ${action === 'execute' ? 'executed' : 'removed'}: ${notes.join('; ')}`
+        : listed,
+    };
   };
 
   app.openapi(executeInvoicePaymentRoute, async (c) => {

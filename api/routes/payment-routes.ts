@@ -132,9 +132,9 @@ export const accountCycleHistoryRoute = getCycles(
 );
 
 const EXECUTE =
-  'For every active retry cycle of the {what}, moves the next attempt to the next processor run. The message lists the numeric ids of the cycles. No request body (one sent is ignored).';
+  "For every active retry cycle of the {what}, moves the next attempt to the next processor run (a paused cycle is resumed). Every charge passes the network rules first: when the payment method answered a never-retry code since it last paid, or has had 20 attempts in 30 days across every cycle, or the cycle is past max_cycle_days, the execute is refused, the attempt stays where the policy put it, and the refusal is recorded in the cycle's events. The message lists the numeric ids of the cycles the execute took effect on; refused ones follow as `Not executed: <id>: refused (<rule>), <why>`. No request body (one sent is ignored).";
 const REMOVE =
-  'Stops every active retry cycle of the {what}: each ends as "Cycle Complete" with no further attempt. The message lists the numeric ids of the cycles. No request body (one sent is ignored).';
+  'Stops every active retry cycle of the {what}: each ends as "Cycle Complete" with no further attempt. The answer comes once the end is recorded, and no charge starts after it. A charge already at the gateway cannot be called back: the answer waits for it (up to 30 s); if it collected, the cycle ends as collected instead. The message lists the numeric ids of the cycles that were removed; the others follow as `Not removed: <id>: not_removed | pending, <why>`. No request body (one sent is ignored).';
 
 const putAction = <R extends z.ZodObject>(
   operationId: string,
@@ -212,7 +212,7 @@ export const executePaymentsRoute = createRoute({
   tags,
   summary: 'Execute payments',
   description:
-    'For every active retry cycle of the accounts, invoices and debit memos named, moves the next attempt to the next processor run. At least one id is required; at most 1,000 per list.',
+    'For every active retry cycle of the accounts, invoices and debit memos named, moves the next attempt to the next processor run, as PUT execute_invoice_payment does (the same network rules, the same message). At least one id is required; at most 1,000 per list.',
   security,
   request: {
     body: { required: true, content: { 'application/json': { schema: executePaymentsRequestSchema } } },
@@ -227,7 +227,7 @@ export const submitFailedPaymentRoute = createRoute({
   tags,
   summary: 'Submit a payment to retry cycle',
   description:
-    "Adds the failed payment to its document's active retry cycle, or opens a new cycle with it. Answers once the payment is recorded as an attempt, so the active endpoints list it at once. Submitting the same payment_id again while its cycle is active adds nothing. Refused with 400 before anything starts: a currency that is not ISO 4217, an amount with more decimals than its currency has or with a leading zero, and a `gateway_id` that is not configured (the message lists the configured ones).",
+    "Adds the failed payment to its document's active retry cycle, or opens a new cycle with it. Answers once the payment is recorded as an attempt, so the active endpoints list it at once. A payment enters a cycle once, ever: submitting the same payment_id again with identical details adds nothing and charges nothing, even after its cycle ended, and answers 200 with the header `Idempotent-Replayed: true`; with other details it answers 409. A new payment whose currency or account differs from the document's active cycle answers 409. A new payment for a document whose last cycle collected in full opens a cycle and says so in `warning`. Refused with 400 before anything starts: a currency that is not ISO 4217, an amount with more decimals than its currency has or with a leading zero, and a `gateway_id` that is not configured (the message lists the configured ones).",
   security,
   request: {
     body: {
@@ -236,10 +236,25 @@ export const submitFailedPaymentRoute = createRoute({
     },
   },
   responses: {
-    200: json(submitResponseSchema, 'Recorded in the retry cycle'),
+    200: {
+      ...json(
+        submitResponseSchema,
+        'Recorded in the retry cycle (or, for a payment_id already in one, the same answer again)',
+      ),
+      headers: {
+        'Idempotent-Replayed': {
+          description:
+            '`true` when this payment_id had already entered a cycle: nothing was added or charged',
+          schema: { type: 'string', enum: ['true'] },
+        },
+      },
+    },
     400: e400,
     401: e401,
-    409: json(errorSchema, 'The retry cycle did not accept the payment'),
+    409: json(
+      errorSchema,
+      "The retry cycle did not accept the payment (its currency or account differs from the active cycle's), or the payment_id already entered a cycle with other details",
+    ),
     503: e503,
   },
 });

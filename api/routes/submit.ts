@@ -3,8 +3,9 @@ import type { Context } from 'hono';
 import type { CycleClient } from '../../client/cycles';
 import type { Db } from '../../db/client';
 import { findFailedPayment, registerFailedPayment } from '../../db/failed-payment-store';
+import { claimOf, findClaim, samePayment } from '../../db/payment-claims';
 import type { SubmitResult } from '../../workflows/cycle-types';
-import { type FailedPayment, failedPaymentSchema } from '../../workflows/failed-payment';
+import { documentOf, type FailedPayment, failedPaymentSchema } from '../../workflows/failed-payment';
 import type { AppEnv } from '../context';
 import { ApiError, zodErrorItems } from '../errors';
 import { idempotently } from '../idempotency';
@@ -81,6 +82,44 @@ function requireKnownGateway(payment: FailedPayment, gatewayIds: readonly string
   ]);
 }
 
+/**
+ * The answer to a submit of a payment some cycle already holds: that cycle, nothing added; 409 when the
+ * details differ from those claimed (a payment_id names one payment). Null when it is not claimed.
+ */
+async function answerFromClaim(db: Db, payment: FailedPayment): Promise<SubmitResult | null> {
+  const claim = await claimOf(db, payment);
+  if (!claim) return null;
+  if (!samePayment(claim.payment, payment)) {
+    throw new ApiError(
+      409,
+      `Payment ${payment.payment_id} already entered retry cycle ${claim.cycle_id} (${claim.billing_cycle_id}) with other details; a payment_id names one payment`,
+    );
+  }
+  return {
+    workflow_id: claim.workflow_id,
+    cycle_id: claim.cycle_id,
+    billing_cycle_id: claim.billing_cycle_id,
+    added: false,
+    attempt_number: claim.attempt_number,
+  };
+}
+
+function documentAlreadyCollected(
+  payment: FailedPayment,
+  result: SubmitResult,
+  previous: NonNullable<SubmitResult['document_already_collected']>,
+) {
+  const doc = documentOf(payment);
+  return {
+    code: 'document_already_collected' as const,
+    message: `${doc.type === 'invoice' ? 'Invoice' : 'Debit memo'} ${doc.id} was already collected in full by retry cycle ${previous.cycle_id} (${previous.status}); this payment opened retry cycle ${result.cycle_id} anyway`,
+    previous_cycle_id: previous.cycle_id,
+    previous_billing_cycle_id: previous.billing_cycle_id,
+    cycle_id: result.cycle_id,
+    billing_cycle_id: result.billing_cycle_id,
+  };
+}
+
 export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps) {
   const { db, cycles, gatewayIds } = deps;
   const endedDelays = deps.retryDelaysMs ?? [300, 1200];
@@ -94,7 +133,11 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
       requireKnownGateway(parsed.data, gatewayIds);
       return parsed.data;
     }
-    const stored = await findFailedPayment(db, body.payment_id);
+    // A payment that already entered a cycle is known by its claim, registered or not.
+    const stored =
+      (await findFailedPayment(db, body.payment_id)) ??
+      (await findClaim(db, body.payment_id))?.payment ??
+      null;
     if (stored === null) {
       const missing = [...REQUIRED_DETAILS, 'invoice_id'];
       throw new ApiError(
@@ -119,6 +162,10 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
     let ended = 0;
     let recovering = 0;
     for (;;) {
+      // A payment enters a cycle once, ever: one already claimed is answered from its claim, before
+      // and between tries, and no workflow is started for it.
+      const claimed = await answerFromClaim(db, payment);
+      if (claimed) return claimed;
       try {
         return await cycles.submit(payment);
       } catch (err) {
@@ -144,7 +191,17 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
         { payment_id: payment.payment_id, cycle_id: result.cycle_id, added: result.added },
         'failed payment submitted',
       );
-      return c.json({ success: true, message: SUBMIT_MESSAGE }, 200);
+      // A repeated submit gets the same answer as the first, and says it is a replay.
+      if (!result.added) c.header('Idempotent-Replayed', 'true');
+      const collected = result.document_already_collected;
+      return c.json(
+        {
+          success: true,
+          message: SUBMIT_MESSAGE,
+          ...(collected ? { warning: documentAlreadyCollected(payment, result, collected) } : {}),
+        },
+        200,
+      );
     },
     fullValidation,
   );

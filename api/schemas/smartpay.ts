@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { DECIMAL_PATTERN } from '../../money/decimal';
 import { idempotencyKeyHeader } from '../idempotency';
 
 // SmartPay-style billing cycles and manual retries (reference §8; J.P. Morgan Mobility Payment
@@ -10,7 +11,7 @@ const dateTime = z.iso.datetime({ precision: 3 });
 const amount = (description: string, example: string) =>
   z
     .string()
-    .regex(/^\d{1,15}(\.\d{1,4})?$/)
+    .regex(DECIMAL_PATTERN)
     .openapi({ description: `${description}. A decimal string with the currency's decimals`, example });
 const uuid = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 

@@ -172,7 +172,28 @@ export const executePaymentsResponseSchema = resultSchema(
   executePaymentsExample,
 );
 export const removeResponseSchema = resultSchema('RemoveFromCycleResponse', removeExample);
-export const submitResponseSchema = resultSchema('SubmitPaymentToCycleResponse', submitExample);
+export const submitWarningSchema = z
+  .object({
+    code: z.literal('document_already_collected'),
+    message: z.string(),
+    previous_cycle_id: z.number().int(),
+    previous_billing_cycle_id: z.string(),
+    cycle_id: z.number().int(),
+    billing_cycle_id: z.string(),
+  })
+  .strict()
+  .openapi('SubmitPaymentToCycleWarning', {
+    description:
+      "Ours: the payment (a new payment_id) opened a new cycle although the document's last cycle had collected it in full",
+  });
+export const submitResponseSchema = z
+  .object({
+    success: z.boolean().openapi({ description: 'Whether the operation is successful' }),
+    message: z.string(),
+    warning: submitWarningSchema.optional(),
+  })
+  .strict()
+  .openapi('SubmitPaymentToCycleResponse', { example: submitExample });
 export type ActionResultBody = z.infer<typeof executeResponseSchema>;
 
 /** Zuora prints our numeric cycle ids: `[290, 291]`. */

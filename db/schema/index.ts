@@ -4,3 +4,4 @@ export * from './cycles';
 export * from './failed-payments';
 export * from './idempotency-keys';
 export * from './manual-retries';
+export * from './payment-claims';

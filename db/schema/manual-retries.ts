@@ -62,5 +62,7 @@ export const manualRetries = pgTable(
     unique('manual_retries_cycle_attempt_unique').on(t.cycleId, t.attemptNumber),
     unique('manual_retries_cycle_request_key_unique').on(t.cycleId, t.requestKey),
     index('manual_retries_cycle_idx').on(t.cycleId, t.createdAt),
+    // Manual retries still charging a payment method count against its 20-in-30-days limit.
+    index('manual_retries_method_status_idx').on(t.paymentMethodId, t.status),
   ],
 );

@@ -1,7 +1,27 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isPostgresDroppedConnection, isPostgresNullSocketWrite } from '../../db/postgres-write-guard';
+import {
+  isPostgresDroppedConnection,
+  isPostgresNullSocketWrite,
+  isSocketSystemError,
+} from '../../db/postgres-write-guard';
 import { adminUrl } from '../support/postgres';
+
+/** Runs test/fixtures/socket-reset.ts in a child process; its exit code and what it printed. */
+function socketReset(args: string[]): Promise<{ code: number | null; out: string }> {
+  const script = join(import.meta.dirname, '..', 'fixtures', 'socket-reset.ts');
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', script, ...args],
+      { timeout: 60_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+    );
+  });
+}
 
 // The guard must recognise the errors postgres.js really raises when the server drops a connection,
 // and nothing that merely looks like them.
@@ -56,5 +76,31 @@ describe('postgres.js stray-error guard', () => {
     expect((syntax as { code?: string }).code).toBe('42601');
     expect(isPostgresDroppedConnection(syntax)).toBe(false);
     expect(isPostgresDroppedConnection('57P01')).toBe(false);
+  });
+
+  it('keeps a process alive when a socket nobody listens to any more is reset (read ECONNRESET)', async () => {
+    // The same child without the guard dies of it: the case is real, not a look-alike.
+    const bare = await socketReset([]);
+    expect(bare.code).not.toBe(0);
+    expect(bare.out).toContain('ECONNRESET');
+    const guarded = await socketReset(['guard']);
+    expect(guarded.out).toContain('survived');
+    expect(guarded.code).toBe(0);
+  });
+
+  it('recognises only real socket system errors', () => {
+    const real = Object.assign(new Error('read ECONNRESET'), {
+      code: 'ECONNRESET',
+      syscall: 'read',
+      errno: -104,
+    });
+    expect(isSocketSystemError(real)).toBe(true);
+    expect(isSocketSystemError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(
+      false,
+    );
+    expect(
+      isSocketSystemError(Object.assign(new Error('x'), { code: 'ENOENT', syscall: 'open', errno: -2 })),
+    ).toBe(false);
+    expect(isSocketSystemError({ code: 'ECONNRESET', syscall: 'read', errno: -104 })).toBe(false);
   });
 });

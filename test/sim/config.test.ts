@@ -3,14 +3,26 @@ import { parseSimEnv } from '../../sim/config';
 
 describe('parseSimEnv', () => {
   it('applies defaults', () => {
-    expect(parseSimEnv({})).toEqual({ ok: true, config: { port: 3001, host: '127.0.0.1', latencyMs: 0 } });
-    expect(parseSimEnv({ SIM_PORT: '', SIM_HOST: '', SIM_LATENCY_MS: '' })).toMatchObject({ ok: true });
+    expect(parseSimEnv({})).toStrictEqual({
+      ok: true,
+      config: { port: 3001, host: '127.0.0.1', latencyMs: 0, ledgerPath: undefined },
+    });
+    expect(
+      parseSimEnv({ SIM_PORT: '', SIM_HOST: '', SIM_LATENCY_MS: '', SIM_LEDGER_PATH: '' }),
+    ).toMatchObject({ ok: true, config: { ledgerPath: undefined } });
   });
 
   it('reads all variables', () => {
-    expect(parseSimEnv({ SIM_PORT: '0', SIM_HOST: '0.0.0.0', SIM_LATENCY_MS: '250' })).toEqual({
+    expect(
+      parseSimEnv({
+        SIM_PORT: '0',
+        SIM_HOST: '0.0.0.0',
+        SIM_LATENCY_MS: '250',
+        SIM_LEDGER_PATH: '/var/lib/sim/ledger.jsonl',
+      }),
+    ).toEqual({
       ok: true,
-      config: { port: 0, host: '0.0.0.0', latencyMs: 250 },
+      config: { port: 0, host: '0.0.0.0', latencyMs: 250, ledgerPath: '/var/lib/sim/ledger.jsonl' },
     });
   });
 

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -44,6 +47,46 @@ describe('sim/main.ts', () => {
       expect(code).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('stops when the IPC channel of the process that started it closes (its parent died)', {
+    timeout: 20_000,
+  }, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts'], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'info', SIM_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+    });
+    try {
+      await firstLine(child, () => out);
+      // What the kernel does to the channel when the parent is SIGKILLed.
+      child.disconnect();
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+      expect(out).toContain('"signal":"parent_gone"');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 1 on a damaged ledger instead of starting empty (and charging known keys again)', {
+    timeout: 20_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cpr-sim-main-'));
+    try {
+      const path = join(dir, 'ledger.jsonl');
+      writeFileSync(path, 'not json\n{"kind":"request","payment_method_id":"sim.approve"}\n');
+      const { child, output } = run({ SIM_PORT: '0', SIM_LEDGER_PATH: path });
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(1);
+      expect(output()).toContain(`sim ledger ${path}: record 1 (byte 0) is not a valid ledger record`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimServer, type SimServer } from '../../sim/server';
+import { eventually } from '../support/cycle-harness';
 import { chargeBody, getJson, key, postCharge, startSim, uniq } from './helpers';
 
 let sim: SimServer;
@@ -286,26 +287,29 @@ describe('sim server: latency and shutdown', () => {
     }
   });
 
+  // No wall-clock budgets here: the held requests would wait minutes, far past the test's timeout, so
+  // the test can only pass if close() and hangMs really release them; and a client-side timeout (a
+  // TimeoutError) is told apart from the server dropping the request.
+  const droppedByServer = (r: Awaited<ReturnType<typeof postCharge>>) =>
+    r.kind === 'no_answer' && r.error.name !== 'TimeoutError';
+
   it('close() releases held timeouts at once', async () => {
-    const { sim: own, url: ownUrl } = await startSim({ latencyMs: 10_000 });
-    const hanging = postCharge(ownUrl, chargeBody(uniq('sim.timeout'), key()), { timeoutMs: 30_000 });
-    const delayed = postCharge(ownUrl, chargeBody('pm_1', key()), { timeoutMs: 30_000 });
-    await new Promise((r) => setTimeout(r, 100));
-    const started = performance.now();
+    const { sim: own, url: ownUrl } = await startSim({ latencyMs: 10 * 60_000, hangMs: 10 * 60_000 });
+    const hanging = postCharge(ownUrl, chargeBody(uniq('sim.timeout'), key()), { timeoutMs: 45_000 });
+    const delayed = postCharge(ownUrl, chargeBody('pm_1', key()), { timeoutMs: 45_000 });
+    await eventually(async () => own.ledger.requestCount >= 2);
     await own.close();
-    expect(performance.now() - started).toBeLessThan(1000);
     const [h, d] = await Promise.all([hanging, delayed]);
-    expect(h.kind).toBe('no_answer');
-    expect(d.ms).toBeLessThan(5000);
+    expect(droppedByServer(h)).toBe(true);
+    expect(d.kind === 'answer' || droppedByServer(d)).toBe(true);
     await own.close(); // idempotent
   });
 
   it('a held timeout is dropped after hangMs without an answer', async () => {
     const { sim: own, url: ownUrl } = await startSim({ hangMs: 100 });
     try {
-      const r = await postCharge(ownUrl, chargeBody(uniq('sim.timeout'), key()), { timeoutMs: 5000 });
-      expect(r.kind).toBe('no_answer');
-      expect(r.ms).toBeLessThan(2000);
+      const r = await postCharge(ownUrl, chargeBody(uniq('sim.timeout'), key()), { timeoutMs: 45_000 });
+      expect(droppedByServer(r)).toBe(true);
     } finally {
       await own.close();
     }

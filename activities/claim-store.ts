@@ -1,0 +1,138 @@
+import type { Db } from '../db/client';
+import {
+  adoptLegacyAttempt,
+  claimOf,
+  findClaim,
+  insertClaim,
+  previousCycleOf,
+  samePayment,
+} from '../db/payment-claims';
+import { attempts } from '../db/schema';
+import { chooseGroup } from '../policy';
+import type { AttemptRecord } from '../workflows/cycle-types';
+import type { DocumentRef, FailedPayment } from '../workflows/failed-payment';
+import { attemptRow, type BeginCycleInput, type BegunCycle, openCycleIn } from './cycle-store';
+
+// The cycle's side of payment claims (db/payment-claims.ts): since the 'payment-claims' patch a
+// failed payment becomes an attempt only through one of these two calls, each one transaction that
+// claims the payment and stores its (not yet decided) attempt together; `record` then completes the
+// attempt. Both are idempotent, so Temporal may retry them after any failure.
+
+/** What the workflow learns about a payment another cycle (or attempt) already holds. */
+export interface ClaimAnswer {
+  workflow_id: string;
+  cycle_id: number;
+  billing_cycle_id: string;
+  attempt_number: number;
+  /** false when the submitted details differ from those claimed: the submit is refused. */
+  same_payment: boolean;
+}
+
+export interface BeginClaimedCycleInput extends BeginCycleInput {
+  /** Attempt 1, as the workflow built it; its customer group is set here. */
+  first_attempt: AttemptRecord;
+}
+
+export type BeginClaimedCycleResult =
+  | (BegunCycle & {
+      kind: 'opened';
+      /** The document's previous cycle when it collected in full: this cycle opens anyway, and says so. */
+      previous_collected: { cycle_id: number; billing_cycle_id: string; status: string } | null;
+    })
+  | { kind: 'claimed'; claim: ClaimAnswer };
+
+export interface ClaimPaymentInput {
+  cycle_id: number;
+  document: DocumentRef;
+  payment: FailedPayment;
+  attempt: AttemptRecord;
+}
+
+export type ClaimPaymentResult = { kind: 'claimed_here' } | { kind: 'claimed'; claim: ClaimAnswer };
+
+const COLLECTED_IN_FULL = new Set(['collected', 'collected_external']);
+
+/** Thrown inside a transaction to roll it back when another cycle won the claim. */
+class ClaimedElsewhere extends Error {}
+
+export function createClaimStore(
+  db: Db,
+  loadConfig: () => Promise<Omit<BegunCycle, 'group' | 'cycle_id' | 'billing_cycle_id'>>,
+) {
+  const answer = async (payment: FailedPayment): Promise<ClaimAnswer> => {
+    const held = await findClaim(db, payment.payment_id);
+    if (!held) throw new Error(`payment ${payment.payment_id} lost its claim but no claim was found`);
+    return {
+      workflow_id: held.workflow_id,
+      cycle_id: held.cycle_id,
+      billing_cycle_id: held.billing_cycle_id,
+      attempt_number: held.attempt_number,
+      same_payment: samePayment(held.payment, payment),
+    };
+  };
+
+  return {
+    /**
+     * Opens the cycle with its first payment claimed as attempt 1, in one transaction; or, when that
+     * payment is already claimed by another run's cycle, opens nothing and answers with that claim.
+     */
+    async beginClaimedCycle(input: BeginClaimedCycleInput): Promise<BeginClaimedCycleResult> {
+      const held = await claimOf(db, input.payment);
+      if (held && held.run_id !== input.run_id)
+        return { kind: 'claimed', claim: await answer(input.payment) };
+      const loaded = await loadConfig();
+      const chosen = chooseGroup(loaded.config, input.payment.account);
+      const group = { id: chosen.id, name: chosen.name };
+      const document = { type: input.document_type, id: input.document_id };
+      try {
+        return await db.transaction(async (tx) => {
+          const ids = await openCycleIn(tx, {
+            ...input,
+            customer_group_id: group.id,
+            customer_group_name: group.name,
+            config_version: loaded.version,
+          });
+          const won = await insertClaim(tx, {
+            cycle_id: ids.cycle_id,
+            attempt_number: 1,
+            document,
+            payment: input.payment,
+          });
+          // A cycle of another document took the same payment_id in between: no cycle opens here.
+          if (!won) throw new ClaimedElsewhere();
+          const first = { ...input.first_attempt, attempt_number: 1, customer_group_id: group.id };
+          await tx.insert(attempts).values(attemptRow(ids.cycle_id, first)).onConflictDoNothing();
+          const previous = await previousCycleOf(tx, document, ids.cycle_id);
+          return {
+            kind: 'opened' as const,
+            ...loaded,
+            group,
+            ...ids,
+            previous_collected: previous && COLLECTED_IN_FULL.has(previous.status) ? previous : null,
+          };
+        });
+      } catch (err) {
+        if (err instanceof ClaimedElsewhere) return { kind: 'claimed', claim: await answer(input.payment) };
+        throw err;
+      }
+    },
+
+    /** Claims a further payment for the cycle as `attempt`, storing the attempt in the same transaction. */
+    async claimPayment(input: ClaimPaymentInput): Promise<ClaimPaymentResult> {
+      const won = await db.transaction(async (tx) => {
+        await adoptLegacyAttempt(tx, input.payment);
+        const claimed = await insertClaim(tx, {
+          cycle_id: input.cycle_id,
+          attempt_number: input.attempt.attempt_number,
+          document: input.document,
+          payment: input.payment,
+        });
+        if (claimed) {
+          await tx.insert(attempts).values(attemptRow(input.cycle_id, input.attempt)).onConflictDoNothing();
+        }
+        return claimed;
+      });
+      return won ? { kind: 'claimed_here' } : { kind: 'claimed', claim: await answer(input.payment) };
+    },
+  };
+}

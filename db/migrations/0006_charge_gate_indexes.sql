@@ -1,0 +1,2 @@
+CREATE INDEX "attempts_method_time_idx" ON "attempts" USING btree ("payment_method_id","time_of_execution");--> statement-breakpoint
+CREATE INDEX "manual_retries_method_status_idx" ON "manual_retries" USING btree ("payment_method_id","status");

@@ -1,0 +1,149 @@
+// `npx tsx scripts/record-claim-histories.ts`: records the histories of the 'payment-claims' paths
+// (resubmits answered from a claim, runs that open no cycle, joined and refused payments) under
+// test/fixtures/histories/payment-claims/, which test/cycles/claims-replay.test.ts replays. Kept apart
+// from scripts/record-histories.ts so re-recording these never touches the committed message paths.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { pino } from 'pino';
+import { createActivities } from '../activities';
+import { createGatewayRegistry } from '../activities/gateway/registry';
+import { createCycleClient } from '../client/cycles';
+import { createDb } from '../db/client';
+import { ensureConfig } from '../db/config-versions';
+import { migrateDb } from '../db/migrate';
+import { createSimServer } from '../sim/server';
+import { connectClient, connectWorkerConnection } from '../temporal/connection';
+import { startDevServer } from '../temporal/dev-server';
+import { projectRoot, resolveTemporal } from '../temporal/resolve-binary';
+import { testConfig } from '../test/support/test-config';
+import { createWorker } from '../worker/create-worker';
+import { cycleWorkflowId, documentOf, type FailedPayment } from '../workflows/failed-payment';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const out = join(projectRoot, 'test', 'fixtures', 'histories', 'payment-claims');
+mkdirSync(out, { recursive: true });
+const source = resolveTemporal({ cli: process.env.TEMPORAL_CLI });
+if (source.kind !== 'binary') throw new Error('unreachable');
+const server = await startDevServer({ binary: source.path });
+const sim = createSimServer({});
+const { url: simUrl } = await sim.listen(0);
+const db = await createDb({ kind: 'pglite' });
+await migrateDb(db);
+await ensureConfig(db.db, testConfig(3));
+const target = { address: server.address, namespace: 'default' };
+const client = await connectClient(target);
+const connection = await connectWorkerConnection(target);
+const taskQueue = 'record-claim-histories';
+const worker = await createWorker({
+  connection,
+  namespace: 'default',
+  taskQueue,
+  activities: createActivities({
+    db: db.db,
+    logger: pino({ level: 'silent' }),
+    gateways: createGatewayRegistry({ sim: { baseUrl: simUrl, timeoutMs: 1000 } }),
+  }),
+});
+const running = worker.run();
+const cycles = createCycleClient({ client, taskQueue });
+
+let n = 0;
+const payment = (pm: string, extra: Partial<FailedPayment> = {}): FailedPayment => {
+  n++;
+  return {
+    payment_id: `P-${n}`,
+    account_id: 'A-1',
+    invoice_id: `INV-${n}`,
+    amount: '100.00',
+    currency: 'USD',
+    payment_method_id: `${pm}#${n}`,
+    gateway_id: 'sim',
+    gateway_response_code: 'insufficient_funds',
+    gateway_response_message: 'Your card has insufficient funds.',
+    ...extra,
+  };
+};
+const slow = { account: { segment: 'slow' } };
+
+/** Every run of the document's workflow so far, oldest first, each awaited to its end. */
+async function runsOf(p: FailedPayment): Promise<string[]> {
+  const workflowId = cycleWorkflowId(documentOf(p));
+  const runs: { runId: string; start: number }[] = [];
+  for await (const w of client.workflow.list({ query: `WorkflowId="${workflowId}"` })) {
+    runs.push({ runId: w.runId, start: w.startTime.getTime() });
+  }
+  runs.sort((a, b) => a.start - b.start);
+  for (const r of runs) await client.workflow.getHandle(workflowId, r.runId).result();
+  return runs.map((r) => r.runId);
+}
+
+async function save(name: string, p: FailedPayment, runId: string) {
+  const history = await client.workflow.getHandle(cycleWorkflowId(documentOf(p)), runId).fetchHistory();
+  writeFileSync(join(out, `${name}.json`), `${historyToJSON(history)}\n`);
+  process.stdout.write(`recorded ${name} (${history.events?.length} events)\n`);
+}
+
+try {
+  {
+    // A cycle that collects, then the same payment again by Update and by Signal: two runs that open
+    // no cycle and answer from the claim.
+    const p = payment('sim.approve');
+    await cycles.submit(p);
+    await cycles.handle(documentOf(p)).result();
+    await cycles.submit(p);
+    await cycles.handle(documentOf(p)).result();
+    await cycles.submitAsync(p);
+    await cycles.handle(documentOf(p)).result();
+    const [collected, replayUpdate, replaySignal] = await runsOf(p);
+    if (!collected || !replayUpdate || !replaySignal) throw new Error('expected three runs');
+    await save('collected-then-resubmitted', p, collected);
+    await save('resubmit-answered-from-claim', p, replayUpdate);
+    await save('resignal-of-claimed-payment', p, replaySignal);
+  }
+  {
+    // A cycle that stops at once, with parallel identical submits.
+    const p = payment('sim.approve', { gateway_response_code: 'lost_card' });
+    await Promise.allSettled(Array.from({ length: 5 }, () => cycles.submit(p)));
+    const [first] = await runsOf(p);
+    if (!first) throw new Error('expected a run');
+    await save('parallel-submits-stopping', p, first);
+  }
+  {
+    // Joined, refused and claimed-elsewhere payments on a sleeping cycle, then removed.
+    const other = payment('sim.approve', slow);
+    await cycles.submit(other);
+    const p = payment('sim.approve', slow);
+    await cycles.submit(p);
+    await cycles.submit(p);
+    await cycles.submit({ ...p, payment_id: `${p.payment_id}-b` });
+    await cycles.submitAsync({ ...p, payment_id: `${p.payment_id}-eur`, currency: 'EUR' });
+    await cycles.submitAsync({ ...p, payment_id: other.payment_id });
+    await cycles.submit({ ...p, payment_id: `${p.payment_id}-c` });
+    await cycles.remove(documentOf(p));
+    await cycles.remove(documentOf(other));
+    const [run] = await runsOf(p);
+    if (!run) throw new Error('expected a run');
+    await save('joined-refused-and-claimed-elsewhere', p, run);
+  }
+  {
+    // A new payment for a document its last cycle collected in full.
+    const p = payment('sim.approve');
+    await cycles.submit(p);
+    await cycles.handle(documentOf(p)).result();
+    await cycles.submit({ ...p, payment_id: `${p.payment_id}-2`, ...slow });
+    await cycles.remove(documentOf(p));
+    const [, second] = await runsOf(p);
+    if (!second) throw new Error('expected two runs');
+    await save('new-payment-for-collected-document', p, second);
+  }
+} finally {
+  worker.shutdown();
+  await running;
+  await client.connection.close();
+  await connection.close();
+  await db.close();
+  await sim.close();
+  await server.stop();
+}
