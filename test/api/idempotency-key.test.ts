@@ -109,14 +109,12 @@ describe.each(dbKinds)('Idempotency-Key (%s)', (kind) => {
   });
 });
 
-// The manual-retry route on Postgres only: on PGlite a manual retry never answers, before this change
-// too (POST manual-retries hangs past 60 s with any payment method; the txn branch owns that store).
-describe('Idempotency-Key on manual retries (postgres)', () => {
+describe.each(dbKinds)('Idempotency-Key on manual retries (%s)', (kind) => {
   let h: Harness;
   let t: Awaited<ReturnType<typeof testApp>>;
   beforeAll(async () => {
-    h = await startHarness({ kind: 'postgres', config: testConfig(2) });
-    t = await testApp('postgres', {
+    h = await startHarness({ kind, config: testConfig(2) });
+    t = await testApp(kind, {
       db: h.db,
       // Long enough for a charge that times out twice before it is declined.
       manualRetries: createManualRetryClient({
@@ -132,12 +130,13 @@ describe('Idempotency-Key on manual retries (postgres)', () => {
   });
 
   it('on a manual retry: 409 while the first is charging, then the first answer replayed; 422 for another reason', async () => {
-    // Ended at once (stopped_by_rule); the manual charge times out twice, then is declined.
-    const payment: FailedPayment = failedPayment('sim.timeout.timeout.do_not_honor', {
-      subscription_id: `Subscription-${randomUUID()}`,
-      gateway_response_code: 'lost_card',
-      gateway_response_message: 'Lost card',
-    });
+    // Two declined charges (attempts_exhausted), then the manual charge times out twice and is declined.
+    const payment: FailedPayment = failedPayment(
+      'sim.insufficient_funds.insufficient_funds.timeout.timeout.do_not_honor',
+      {
+        subscription_id: `Subscription-${randomUUID()}`,
+      },
+    );
     const submitted = await h.cycles.submit(payment);
     await h.cycles.handle(documentOf(payment)).result();
     const path = `/subscriptions/${payment.subscription_id}/billing-cycles/${submitted.billing_cycle_id}/manual-retries`;
