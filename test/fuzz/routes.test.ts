@@ -168,8 +168,9 @@ it('answers every route, whatever it is sent, under 500, in the error shape, wri
   const ops = operationsOf(doc);
   expect(ops.length).toBeGreaterThan(20);
 
-  // Something to find: an active invoice cycle, a debit memo cycle, a cycle ended by a hard decline
-  // (manual retries need one) with a manual retry, and a registered failed payment.
+  // Something to find: an active invoice cycle, a debit memo cycle, a cycle ended by removal (manual
+  // retries need an ended one; not by a never-retry code, which refuses them) with a manual retry,
+  // and a registered failed payment.
   const subscription = `Subscription-fuzz-${SEED}`;
   const active = failedPayment('sim.approve', {
     account: { segment: 'slow' },
@@ -177,13 +178,14 @@ it('answers every route, whatever it is sent, under 500, in the error shape, wri
   });
   const memo = failedPayment('sim.approve', { account: { segment: 'slow' } });
   const { invoice_id: memoId, ...memoRest } = memo;
-  const ended = failedPayment('sim.lost_card', {
-    gateway_response_code: 'lost_card',
+  const ended = failedPayment('sim.do_not_honor', {
+    account: { segment: 'slow' },
     subscription_id: subscription,
   });
   await h.cycles.submit(active);
   await h.cycles.submit({ ...memoRest, debit_memo_id: `DM-${memoId}` });
   const endedCycle = await h.cycles.submit(ended);
+  await h.cycles.remove({ type: 'invoice', id: ended.invoice_id as string });
   await h.cycles.handle({ type: 'invoice', id: ended.invoice_id as string }).result();
   const retryRes = await t.app.request(
     `/subscriptions/${subscription}/billing-cycles/${endedCycle.billing_cycle_id}/manual-retries`,
