@@ -13,6 +13,7 @@ import { apiKeyAuth, basicAuth } from './auth';
 import type { AppEnv } from './context';
 import { ApiError, errorJson, zodErrorItems } from './errors';
 import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter';
+import { jsonDepthLimit } from './json-depth';
 import type { Readiness } from './readiness';
 import { registerBillingCycleRoutes } from './routes/billing-cycles';
 import { registerConfigRoutes } from './routes/config';
@@ -31,6 +32,11 @@ export interface AppDeps {
   version?: string;
   /** Temporal behind the CPR payment routes; without it they are not served. */
   cycles?: CycleClient;
+  /**
+   * The gateway ids the workers charge through (runtime/gateways.ts); a failed payment naming any other
+   * is refused (400) at submit and registration. Default: none, so every such payment is refused.
+   */
+  gatewayIds?: readonly string[];
   /** Temporal behind the SmartPay-style /subscriptions routes (manual retries); without it they are not served. */
   manualRetries?: ManualRetryClient;
 }
@@ -91,6 +97,8 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  // Both measure the body before any route parses it: nesting first, on the raw text.
+  app.use(jsonDepthLimit());
   app.use(storableInput());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', {
@@ -109,7 +117,9 @@ export function createApp(deps: AppDeps) {
   registerConfigRoutes(app, { db: deps.db });
   registerMetricRoutes(app, { db: deps.db });
   registerTokenRoutes(app, { db: deps.db });
-  if (deps.cycles) registerPaymentRoutes(app, { db: deps.db, cycles: deps.cycles });
+  if (deps.cycles) {
+    registerPaymentRoutes(app, { db: deps.db, cycles: deps.cycles, gatewayIds: deps.gatewayIds ?? [] });
+  }
   if (deps.manualRetries) {
     app.use('/subscriptions/*', apiKeyAuth({ db: deps.db, limiter }));
     registerBillingCycleRoutes(app, { db: deps.db, manualRetries: deps.manualRetries });

@@ -27,7 +27,7 @@ const client = await connectClient({ address: env.TEMPORAL_ADDRESS, namespace: e
 const readiness = createReadiness();
 readiness.register('database', () => checkStore(database.db));
 readiness.register('temporal', () => checkTemporal(client));
-const app = appFromEnv(env, { db: database.db, logger, readiness, client });
+const app = appFromEnv(env, { db: database.db, logger, readiness, client, simUrl: env.SIM_URL });
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${info.port}`;
   logger.info({ url }, 'api listening');

@@ -24,7 +24,13 @@ export async function currentConfig<T>(db: Executor): Promise<StoredConfig<T> | 
   return row ? toStored<T>(row) : null;
 }
 
+/** The largest value of a Postgres `integer` column, such as `config_versions.version`. */
+export const PG_INTEGER_MAX = 2_147_483_647;
+
+/** That version, or null when there is none, including numbers no `integer` column can hold. */
 export async function configVersion<T>(db: Executor, version: number): Promise<StoredConfig<T> | null> {
+  // Past the column's range Postgres refuses the comparison itself (22003); no such version exists.
+  if (!Number.isInteger(version) || version < 1 || version > PG_INTEGER_MAX) return null;
   const [row] = await db.select().from(configVersions).where(eq(configVersions.version, version));
   return row ? toStored<T>(row) : null;
 }

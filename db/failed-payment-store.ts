@@ -19,20 +19,32 @@ export function canonicalJson(value: unknown): string {
 
 export type RegisterResult = 'created' | 'identical' | 'conflict';
 
-/** Stores the payment once; the same payment_id again is fine only with identical details. */
+/**
+ * Stores the payment once; the same payment_id again is fine only with identical details. `onRecorded`
+ * runs in the same transaction when the outcome is not a conflict (e.g. to store an Idempotency-Key's
+ * answer with the registration it answers for).
+ */
 export async function registerFailedPayment(
   db: Db,
   payment: FailedPayment,
   createdBy: string,
+  onRecorded?: (tx: Db, outcome: Exclude<RegisterResult, 'conflict'>) => Promise<void>,
 ): Promise<RegisterResult> {
-  const inserted = await db
-    .insert(failedPayments)
-    .values({ paymentId: payment.payment_id, document: payment, createdBy })
-    .onConflictDoNothing({ target: failedPayments.paymentId })
-    .returning({ paymentId: failedPayments.paymentId });
-  if (inserted.length > 0) return 'created';
-  const existing = await findFailedPayment(db, payment.payment_id);
-  return existing !== null && canonicalJson(existing) === canonicalJson(payment) ? 'identical' : 'conflict';
+  return await db.transaction(async (tx): Promise<RegisterResult> => {
+    const inserted = await tx
+      .insert(failedPayments)
+      .values({ paymentId: payment.payment_id, document: payment, createdBy })
+      .onConflictDoNothing({ target: failedPayments.paymentId })
+      .returning({ paymentId: failedPayments.paymentId });
+    let outcome: RegisterResult = 'created';
+    if (inserted.length === 0) {
+      const existing = await findFailedPayment(tx, payment.payment_id);
+      const same = existing !== null && canonicalJson(existing) === canonicalJson(payment);
+      outcome = same ? 'identical' : 'conflict';
+    }
+    if (outcome !== 'conflict') await onRecorded?.(tx, outcome);
+    return outcome;
+  });
 }
 
 /** The registered document, as stored (the caller validates it). */

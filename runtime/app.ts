@@ -6,9 +6,16 @@ import { createManualRetryClient } from '../client/manual-retries';
 import type { Env } from '../config/env';
 import type { Db } from '../db/client';
 import type { Logger } from '../log/logger';
+import { gatewaysFromEnv } from './gateways';
 
-/** The API with every route, wired to Temporal on the configured task queue. */
-export function appFromEnv(env: Env, deps: { db: Db; logger: Logger; readiness: Readiness; client: Client }) {
+/**
+ * The API with every route, wired to Temporal on the configured task queue. `simUrl` is the simulator
+ * the workers charge through (SIM_URL, or the one `npm start` runs), so `sim` counts as configured.
+ */
+export function appFromEnv(
+  env: Env,
+  deps: { db: Db; logger: Logger; readiness: Readiness; client: Client; simUrl?: string | undefined },
+) {
   const target = { client: deps.client, taskQueue: env.TEMPORAL_TASK_QUEUE };
   return createApp({
     db: deps.db,
@@ -16,5 +23,6 @@ export function appFromEnv(env: Env, deps: { db: Db; logger: Logger; readiness: 
     readiness: deps.readiness,
     cycles: createCycleClient(target),
     manualRetries: createManualRetryClient(target),
+    gatewayIds: gatewaysFromEnv(env, deps.simUrl).ids(),
   });
 }

@@ -34,8 +34,10 @@ import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
+import { isCurrency } from '../money/currency';
+import { isDecimal, sameAmount } from '../money/decimal';
 import { type SimChargeRecord, SimLedger } from './ledger';
-import { canonicalDecimal, DECIMAL_RE, isPositiveDecimal, zeroLike } from './money';
+import { isPositiveDecimal, zeroLike } from './money';
 import { declineMessage, outcomeFor, outcomeWord } from './outcomes';
 
 export interface SimLogger {
@@ -68,9 +70,9 @@ const ChargeBody = z.object({
   payment_method_id: z.string().min(1).max(255),
   amount: z
     .string()
-    .regex(DECIMAL_RE, { message: 'expected a decimal string like "100.00"', abort: true })
+    .refine(isDecimal, { message: 'expected a decimal string like "100.00"', abort: true })
     .refine(isPositiveDecimal, 'must be greater than zero'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code like "USD"'),
+  currency: z.string().refine(isCurrency, 'expected an ISO 4217 code like "USD"'),
   idempotency_key: z
     .string()
     .regex(IDEMPOTENCY_KEY_RE, 'expected 1-255 characters of [A-Za-z0-9._:~+=@-]')
@@ -273,7 +275,7 @@ export function createSimServer(opts: SimServerOptions = {}): SimServer {
       const same =
         existing.payment_method_id === body.payment_method_id &&
         existing.currency === body.currency &&
-        canonicalDecimal(existing.amount) === canonicalDecimal(body.amount);
+        sameAmount(existing.amount, body.amount);
       logger.debug({ event: 'replay', idempotency_key: key, conflict: !same }, 'sim gateway: replay');
       await delay(latencyMs);
       if (!same) {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { amountProblem, isCurrency, NOT_A_CURRENCY } from '../money/currency';
+import { isDecimal, toUnits } from '../money/decimal';
 import { isStorableText, UNSTORABLE_TEXT, unstorablePath } from './storable-text';
 
 // The failed payment that opens or joins a retry cycle. The REST submit endpoint, the Update, the
@@ -6,10 +8,12 @@ import { isStorableText, UNSTORABLE_TEXT, unstorablePath } from './storable-text
 
 const text = () => z.string().refine(isStorableText, UNSTORABLE_TEXT);
 const id = text().trim().min(1).max(200);
+// The amount's format alone; what its currency allows (minor units) is checked on the whole payment.
 const decimal = z
   .string()
-  .regex(/^\d{1,15}(\.\d{1,4})?$/, 'a decimal string such as "100.00"')
-  .refine((v) => /[1-9]/.test(v), 'must be greater than zero');
+  .refine(isDecimal, { message: 'a decimal string such as "100.00", without leading zeros', abort: true })
+  .refine((v) => toUnits(v) > 0n, 'must be greater than zero')
+  .describe('A decimal string greater than zero, without leading zeros, e.g. "100.00" (USD) or "100" (JPY)');
 
 /** The fields, kept apart so the API can build its OpenAPI-described schema from the same ones. */
 export const failedPaymentShape = {
@@ -18,7 +22,11 @@ export const failedPaymentShape = {
   invoice_id: id.optional(),
   debit_memo_id: id.optional(),
   amount: decimal,
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "USD"'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, { message: NOT_A_CURRENCY, abort: true })
+    .refine(isCurrency, NOT_A_CURRENCY)
+    .describe('An ISO 4217 code; `amount` may have at most as many decimals as the currency has'),
   payment_method_id: id,
   gateway_id: id,
   gateway_response_code: text().trim().min(1).max(200),
@@ -49,7 +57,28 @@ export function requireOneDocument(
   }
 }
 
-export const failedPaymentSchema = z.strictObject(failedPaymentShape).superRefine(requireOneDocument);
+/** No more decimals than the currency has: 10.125 USD or 100.5 JPY cannot be charged. */
+export function requireCurrencyAmount(
+  p: { amount?: string | undefined; currency?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  // A malformed amount or an unknown currency is already reported by its own field.
+  if (typeof p.amount !== 'string' || !isDecimal(p.amount) || typeof p.currency !== 'string') return;
+  if (!isCurrency(p.currency)) return;
+  const problem = amountProblem(p.amount, p.currency);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['amount'], message: problem });
+}
+
+/** The checks across fields, for every schema built from `failedPaymentShape`. */
+export function refineFailedPayment(
+  p: Parameters<typeof requireOneDocument>[0] & Parameters<typeof requireCurrencyAmount>[0],
+  ctx: z.RefinementCtx,
+): void {
+  requireOneDocument(p, ctx);
+  requireCurrencyAmount(p, ctx);
+}
+
+export const failedPaymentSchema = z.strictObject(failedPaymentShape).superRefine(refineFailedPayment);
 
 export type FailedPayment = z.infer<typeof failedPaymentSchema>;
 

@@ -28,9 +28,10 @@
  * GatewayUnavailableError and the caller (Temporal) retries the charge with the same key.
  */
 import { z } from 'zod';
+import { isDecimal } from '../../money/decimal';
 import { createJsonGatewayAdapter } from './json-adapter';
 import type { ChargeResult, GatewayAdapter } from './port';
-import { BaseUrl, DECIMAL_RE, normalizeStatus, TimeoutMs } from './transport';
+import { BaseUrl, normalizeStatus, TimeoutMs } from './transport';
 
 export interface HttpAdapterConfig {
   gatewayId: string;
@@ -46,7 +47,7 @@ const HttpResult = z.object({
   code: z.string().min(1).optional(),
   message: z.string().nullish(),
   gateway_payment_id: z.string().min(1).nullish(),
-  amount_collected: z.string().regex(DECIMAL_RE),
+  amount_collected: z.string().refine(isDecimal, 'a decimal string such as "100.00"'),
 });
 
 export function parseHttpResult(body: unknown): ChargeResult | null {

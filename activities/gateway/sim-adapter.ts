@@ -7,9 +7,10 @@
  * failure (GATEWAY_ERROR_CODES, e.g. `processing_error`) is mapped to status `error`.
  */
 import { z } from 'zod';
+import { isDecimal } from '../../money/decimal';
 import { createJsonGatewayAdapter } from './json-adapter';
 import type { ChargeResult, GatewayAdapter } from './port';
-import { BaseUrl, DECIMAL_RE, normalizeStatus, TimeoutMs } from './transport';
+import { BaseUrl, normalizeStatus, TimeoutMs } from './transport';
 
 export interface SimAdapterConfig {
   baseUrl: string;
@@ -24,7 +25,7 @@ const SimResult = z.object({
   code: z.string().min(1),
   message: z.string(),
   gateway_payment_id: z.string().min(1).nullable(),
-  amount_collected: z.string().regex(DECIMAL_RE),
+  amount_collected: z.string().refine(isDecimal, 'a decimal string such as "100.00"'),
 });
 
 function parseSimResult(body: unknown): ChargeResult | null {

@@ -17,8 +17,6 @@ export type HttpAnswer =
   /** No (complete) answer: timeout, connection refused/reset, socket closed mid-response. */
   | { kind: 'no_answer'; reason: string; cause: unknown };
 
-export const DECIMAL_RE = /^(0|[1-9]\d{0,14})(\.\d{1,4})?$/;
-
 /** A `declined` answer whose code is a gateway-side failure (e.g. processing_error) is the result `error`. */
 export function normalizeStatus(status: ChargeStatus, code: string): ChargeStatus {
   return status === 'declined' && GATEWAY_ERROR_CODES.has(code) ? 'error' : status;

@@ -4,6 +4,7 @@ import {
   type BillingCycleRecord,
   billingCycleStatus,
   type CycleRow,
+  canonicalId,
   createManualRetry,
   findBillingCycle,
   findManualRetry,
@@ -13,9 +14,11 @@ import {
   NO_SUBSCRIPTION,
 } from '../../db/billing-cycle-queries';
 import type { Db } from '../../db/client';
+import { formatAmount } from '../../money/currency';
 import type { AttemptRecord } from '../../workflows/cycle-types';
 import type { AppEnv } from '../context';
 import { ApiError, errorSchema } from '../errors';
+import { IDEMPOTENCY_KEY_DESCRIPTION, idempotently } from '../idempotency';
 import { badRequest, jsonResponse } from '../responses';
 import {
   type BillingCycleView,
@@ -50,6 +53,7 @@ const e404 = json(errorSchema, 'No such billing cycle (or retry) in this subscri
 const security = [{ apiKey: [] }];
 const tags = ['Billing cycles and manual retries'];
 const BASE = '/subscriptions/{subscriptionId}/billing-cycles';
+const MANUAL_RETRY_ROUTE = `POST ${BASE}/{billingCycleId}/manual-retries`;
 
 export const createManualRetryRoute = createRoute({
   method: 'post',
@@ -61,7 +65,8 @@ export const createManualRetryRoute = createRoute({
     'Charges a billing cycle once more, by hand. Allowed only when the cycle has ended without collecting: status `Failed` (stopped by a rule, attempts exhausted, expired or removed) or `Error`. A `Retrying` or `Captured` cycle answers 409, as does a cycle with a manual retry still pending (one at a time: two concurrent requests charge once). After a manual retry that failed, another is allowed.',
     'The charge uses the cycle\'s outstanding balance, payment method and gateway, with the idempotency key `cycle-<id>-attempt-<n>` of the next attempt; the attempt is added to the cycle\'s transactions with `source: "MANUAL"`. If it collects, the cycle becomes `Captured`.',
     `The answer (201) comes once the charge has answered, up to ${DEFAULT_MANUAL_RETRY_WAIT_MS / 1000} s; after that it answers with \`status: "Pending"\` and the GET of the retry shows the outcome.`,
-    'Checks, in order: `x-api-key` (401), `Content-Type: application/json` and `Accept-Language: en-US` (400), the body (400), the billing cycle (404), its state (409), then the network rules every charge passes (409 naming the rule: `never_retry` when the payment method answered a never-retry code since it last paid, `method_attempt_limit` at 20 attempts on the payment method in 30 days across every cycle, manual retries still charging included, `max_cycle_days` past the cycle limit). A refused request writes nothing.',
+    'Checks, in order: `x-api-key` (401), `Content-Type: application/json` and `Accept-Language: en-US` (400), the body (400), the `Idempotency-Key` (422, 409), the billing cycle (404), its state (409), then the network rules every charge passes (409 naming the rule: `never_retry` when the payment method answered a never-retry code since it last paid, `method_attempt_limit` at 20 attempts on the payment method in 30 days across every cycle, manual retries still charging included, `max_cycle_days` past the cycle limit). A refused request writes nothing.',
+    `\`Idempotency-Key\`: ${IDEMPOTENCY_KEY_DESCRIPTION} The request is the billing cycle and the reason; a replay answers the first answer as it was (e.g. \`Pending\`; GET the retry for its outcome).`,
     NO_SUBSCRIPTION_DESCRIPTION,
   ].join('\n\n'),
   security,
@@ -78,8 +83,9 @@ export const createManualRetryRoute = createRoute({
     404: e404,
     409: json(
       errorSchema,
-      'The billing cycle is Retrying or Captured, a manual retry of it is pending, a network rule refuses the charge (never-retry code on the payment method, 20 attempts on it in 30 days, max_cycle_days; the message names the rule), or the Idempotency-Key was used with another reason',
+      'The billing cycle is Retrying or Captured, a manual retry of it is pending, a network rule refuses the charge (never-retry code on the payment method, 20 attempts on it in 30 days, max_cycle_days; the message names the rule), or a request with the same Idempotency-Key is still being processed',
     ),
+    422: json(errorSchema, 'The Idempotency-Key was already used for a different request'),
     503: json(errorSchema, 'The workflow service (Temporal) is unreachable; send the same request again'),
   },
 });
@@ -121,7 +127,8 @@ export const listBillingCyclesRoute = createRoute({
 });
 
 const iso = (d: Date) => d.toISOString();
-const num = (decimal: string) => Number(decimal);
+/** Postgres numeric(19, 4) as the currency writes it, a decimal string: never through a float. */
+const money = (amount: string, currency: string) => formatAmount(amount, currency);
 
 const RETRY_STATUS = {
   pending: 'Pending',
@@ -144,8 +151,8 @@ export function manualRetryView(retry: ManualRetryRow, cycle: CycleRow): ManualR
     billingCycleId: cycle.billingCycleId,
     status: RETRY_STATUS[retry.status],
     attemptNumber: retry.attemptNumber,
-    amount: num(retry.amount),
-    amountCollected: retry.amountCollected === null ? null : num(retry.amountCollected),
+    amount: money(retry.amount, retry.currency),
+    amountCollected: retry.amountCollected === null ? null : money(retry.amountCollected, retry.currency),
     currency: retry.currency,
     executedAt: retry.executedAt ? iso(retry.executedAt) : null,
     gatewayCode: retry.gatewayCode,
@@ -171,7 +178,7 @@ export function billingCycleView(cycle: BillingCycleRecord): BillingCycleView {
     billingPeriodStart: null,
     billingPeriodEnd: null,
     status: billingCycleStatus(cycle.status),
-    amount: num(cycle.amount),
+    amount: money(cycle.amount, cycle.currency),
     currency: cycle.currency,
     shortCardNumber: null,
     billingAgreementName: null,
@@ -181,16 +188,16 @@ export function billingCycleView(cycle: BillingCycleRecord): BillingCycleView {
     documentType: cycle.documentType,
     documentId: cycle.documentId,
     paymentMethodId: cycle.paymentMethodId,
-    outstanding: num(cycle.outstanding),
-    amountCollected: num(cycle.amountCollected),
+    outstanding: money(cycle.outstanding, cycle.currency),
+    amountCollected: money(cycle.amountCollected, cycle.currency),
     cycleStatus: cycle.status,
     endReason: cycle.endReason,
     transactions: attempts.map((a) => ({
       id: a.transaction_id,
       attemptNumber: a.attempt_number,
       executedAt: a.time_of_execution,
-      amount: num(a.amount),
-      amountCollected: num(a.amount_collected),
+      amount: money(a.amount, a.currency),
+      amountCollected: money(a.amount_collected, a.currency),
       currency: a.currency,
       success: a.success,
       gatewayCode: a.gateway_code,
@@ -209,43 +216,63 @@ export function registerBillingCycleRoutes(app: OpenAPIHono<AppEnv>, deps: Billi
 
   app.openapi(createManualRetryRoute, async (c) => {
     const { subscriptionId, billingCycleId } = c.req.valid('param');
-    const headers = c.req.valid('header');
+    const requestKey = c.req.valid('header')['idempotency-key'];
     const { reason } = c.req.valid('json');
-    const created = await createManualRetry(db, {
-      subscriptionId,
-      billingCycleId,
-      reason,
-      requestedBy: c.get('user'),
-      requestKey: headers['idempotency-key'],
-    });
-    switch (created.kind) {
-      case 'not_found':
-        throw notFound(subscriptionId, billingCycleId);
-      case 'key_reused':
-        throw new ApiError(
-          409,
-          `Idempotency-Key ${headers['idempotency-key']} was already used on this billing cycle, for ${created.retry.retryId} with another reason`,
-        );
-      case 'conflict':
-        if (created.pending) {
-          // A retry whose start was lost (crash, Temporal down) is started now; its key makes it safe.
-          const pending = created.pending;
-          await manualRetries.ensureStarted(pending, created.cycle).catch((err: unknown) => {
-            c.get('log').warn({ err, retry: pending.retryId }, 'could not resume a pending manual retry');
-          });
-        }
-        throw new ApiError(409, created.message);
-      case 'refused':
-        throw new ApiError(409, created.message);
-    }
-    let retry = created.retry;
-    if (retry.status === 'pending') {
-      const { cycle } = created;
-      await viaTemporal(() => manualRetries.ensureStarted(retry, cycle));
-      await manualRetries.outcome(retry.workflowId);
-      retry = (await manualRetryById(db, retry.retryId)) ?? retry;
-    }
-    return c.json(manualRetryView(retry, created.cycle), created.kind === 'created' ? 201 : 200);
+    const run = async () => {
+      const created = await createManualRetry(db, {
+        subscriptionId,
+        billingCycleId,
+        reason,
+        requestedBy: c.get('user'),
+        requestKey,
+      });
+      switch (created.kind) {
+        case 'not_found':
+          throw notFound(subscriptionId, billingCycleId);
+        case 'key_reused':
+          // The key named a retry with another reason (e.g. sent before keys were kept per request).
+          throw new ApiError(
+            422,
+            `Idempotency-Key ${requestKey} was already used on this billing cycle, for ${created.retry.retryId} with another reason`,
+          );
+        case 'conflict':
+          if (created.pending) {
+            // A retry whose start was lost (crash, Temporal down) is started now; its key makes it safe.
+            const pending = created.pending;
+            await manualRetries.ensureStarted(pending, created.cycle).catch((err: unknown) => {
+              c.get('log').warn({ err, retry: pending.retryId }, 'could not resume a pending manual retry');
+            });
+          }
+          throw new ApiError(409, created.message);
+        case 'refused':
+          throw new ApiError(409, created.message);
+      }
+      let retry = created.retry;
+      if (retry.status === 'pending') {
+        const { cycle } = created;
+        await viaTemporal(() => manualRetries.ensureStarted(retry, cycle));
+        await manualRetries.outcome(retry.workflowId);
+        retry = (await manualRetryById(db, retry.retryId)) ?? retry;
+      }
+      return {
+        status: created.kind === 'created' ? (201 as const) : (200 as const),
+        body: manualRetryView(retry, created.cycle),
+      };
+    };
+    // The retry row carries the key too (written with it, in its own transaction), so a request that
+    // takes over an abandoned claim finds that retry and charges nothing again.
+    const answer = await idempotently(
+      { db, log: c.get('log') },
+      {
+        route: MANUAL_RETRY_ROUTE,
+        principal: c.get('user'),
+        key: requestKey,
+        request: { subscriptionId, billingCycleId: canonicalId('BillingCycle', billingCycleId), reason },
+      },
+      run,
+    );
+    if (answer.replayed) c.header('Idempotent-Replayed', 'true');
+    return c.json(answer.body, answer.status);
   });
 
   app.openapi(getManualRetryRoute, async (c) => {

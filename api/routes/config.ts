@@ -135,11 +135,22 @@ const getVersion = createRoute({
   tags: ['Retry configuration'],
   summary: 'An earlier version, with who stored it and when',
   security,
-  request: { params: z.object({ n: z.coerce.number().int().min(1).openapi({ example: 1 }) }) },
+  description:
+    'Versions are numbered from 1. `n` must be digits only (400 otherwise); a number past any stored version, however large, answers 404.',
+  request: {
+    params: z.object({
+      n: z
+        .string()
+        .regex(/^\d{1,30}$/, 'a version number: digits only')
+        .transform(Number)
+        .pipe(z.number().min(1, 'versions are numbered from 1'))
+        .openapi({ param: { name: 'n', in: 'path' }, example: '1' }),
+    }),
+  },
   responses: {
     200: json(storedConfigSchema, 'That version'),
     ...errors,
-    404: json(errorSchema, 'No such version'),
+    404: json(errorSchema, 'No such version (including any number past the versions a database can hold)'),
   },
 });
 

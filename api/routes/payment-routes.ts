@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorSchema } from '../errors';
+import { idempotencyKeyHeader } from '../idempotency';
 import { badRequest, basicSecurity, jsonResponse, unauthorized } from '../responses';
 import {
   failedPaymentBodySchema,
@@ -226,7 +227,7 @@ export const submitFailedPaymentRoute = createRoute({
   tags,
   summary: 'Submit a payment to retry cycle',
   description:
-    "Adds the failed payment to its document's active retry cycle, or opens a new cycle with it. Answers once the payment is recorded as an attempt, so the active endpoints list it at once. A payment enters a cycle once, ever: submitting the same payment_id again with identical details adds nothing and charges nothing, even after its cycle ended, and answers 200 with the header `Idempotent-Replayed: true`; with other details it answers 409. A new payment whose currency or account differs from the document's active cycle answers 409. A new payment for a document whose last cycle collected in full opens a cycle and says so in `warning`.",
+    "Adds the failed payment to its document's active retry cycle, or opens a new cycle with it. Answers once the payment is recorded as an attempt, so the active endpoints list it at once. A payment enters a cycle once, ever: submitting the same payment_id again with identical details adds nothing and charges nothing, even after its cycle ended, and answers 200 with the header `Idempotent-Replayed: true`; with other details it answers 409. A new payment whose currency or account differs from the document's active cycle answers 409. A new payment for a document whose last cycle collected in full opens a cycle and says so in `warning`. Refused with 400 before anything starts: a currency that is not ISO 4217, an amount with more decimals than its currency has or with a leading zero, and a `gateway_id` that is not configured (the message lists the configured ones).",
   security,
   request: {
     body: {
@@ -265,9 +266,10 @@ export const registerFailedPaymentRoute = createRoute({
   tags: ['Failed payments'],
   summary: 'Register a failed payment for a later submit_failed_payment',
   description:
-    "Stores the payment's details, so Zuora's `submit_failed_payment` body `{ payment_id }` is enough. Does not open a cycle. Registering the same payment again with identical details answers 200; with different details 409.",
+    "Stores the payment's details, so Zuora's `submit_failed_payment` body `{ payment_id }` is enough. Does not open a cycle. Registering the same payment again with identical details answers 200; with different details 409. The payment is checked as `submit_failed_payment` checks it: an ISO 4217 currency, an amount with no more decimals than the currency has, and a configured `gateway_id` (400 otherwise, listing the configured ones).",
   security,
   request: {
+    headers: z.object({ 'idempotency-key': idempotencyKeyHeader }),
     body: { required: true, content: { 'application/json': { schema: failedPaymentBodySchema } } },
   },
   responses: {
@@ -275,7 +277,11 @@ export const registerFailedPaymentRoute = createRoute({
     201: json(registeredPaymentSchema, 'Registered'),
     400: e400,
     401: e401,
-    409: json(errorSchema, 'This payment_id is registered with different details'),
+    409: json(
+      errorSchema,
+      'This payment_id is registered with different details, or a request with the same Idempotency-Key is still being processed',
+    ),
+    422: json(errorSchema, 'The Idempotency-Key was already used for a different request'),
   },
 });
 

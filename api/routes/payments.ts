@@ -12,6 +12,8 @@ import { registerSubmitRoutes } from './submit';
 export interface PaymentRouteDeps {
   db: Db;
   cycles: CycleClient;
+  /** The configured gateway ids; a failed payment for any other is refused. */
+  gatewayIds: readonly string[];
   /** Pauses between submits when the cycle ended just as the payment arrived. */
   submitRetryDelaysMs?: readonly number[];
 }
@@ -22,6 +24,7 @@ export function registerPaymentRoutes(app: OpenAPIHono<AppEnv>, deps: PaymentRou
   registerSubmitRoutes(app, {
     db: deps.db,
     cycles: deps.cycles,
+    gatewayIds: deps.gatewayIds,
     ...(deps.submitRetryDelaysMs ? { retryDelaysMs: deps.submitRetryDelaysMs } : {}),
   });
 }

@@ -8,6 +8,7 @@ import type { SubmitResult } from '../../workflows/cycle-types';
 import { documentOf, type FailedPayment, failedPaymentSchema } from '../../workflows/failed-payment';
 import type { AppEnv } from '../context';
 import { ApiError, zodErrorItems } from '../errors';
+import { idempotently } from '../idempotency';
 import type { submitFailedPaymentRequestSchema } from '../schemas/failed-payments';
 import { SUBMIT_MESSAGE } from '../schemas/zuora';
 import { isCycleEnded, isWorkflowTaskFailing, translateTemporalError } from '../temporal-errors';
@@ -19,11 +20,15 @@ import { registerFailedPaymentRoute, submitFailedPaymentRoute } from './payment-
 export interface SubmitDeps {
   db: Db;
   cycles: CycleClient;
+  /** The gateways the workers charge through: a payment for another would only fail later, as an error. */
+  gatewayIds: readonly string[];
   /** Pauses between submits when the cycle ended just as the payment arrived. */
   retryDelaysMs?: readonly number[];
   /** Pauses between submits while the cycle's workflow task is being retried (then 503). */
   recoveringDelaysMs?: readonly number[];
 }
+
+const REGISTER_ROUTE = 'POST /api/v1/payments/failed_payments';
 
 const REQUIRED_DETAILS = [
   'account_id',
@@ -67,6 +72,16 @@ const fullValidation = (
   })();
 };
 
+/** 400 unless the payment's gateway is configured, listing those that are. */
+function requireKnownGateway(payment: FailedPayment, gatewayIds: readonly string[]): void {
+  if (gatewayIds.includes(payment.gateway_id)) return;
+  const known = gatewayIds.length > 0 ? gatewayIds.join(', ') : 'none';
+  const message = `no gateway "${payment.gateway_id}" is configured (configured: ${known})`;
+  throw new ApiError(400, `Invalid failed payment: gateway_id: ${message}`, [
+    { path: 'gateway_id', message },
+  ]);
+}
+
 /**
  * The answer to a submit of a payment some cycle already holds: that cycle, nothing added; 409 when the
  * details differ from those claimed (a payment_id names one payment). Null when it is not claimed.
@@ -106,7 +121,7 @@ function documentAlreadyCollected(
 }
 
 export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps) {
-  const { db, cycles } = deps;
+  const { db, cycles, gatewayIds } = deps;
   const endedDelays = deps.retryDelaysMs ?? [300, 1200];
   const recoveringDelays = deps.recoveringDelaysMs ?? [500, 1500, 3000, 5000];
 
@@ -115,6 +130,7 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
     if (bringsDetails(body)) {
       const parsed = failedPaymentSchema.safeParse(body);
       if (!parsed.success) invalidPayment(parsed.error, 'Invalid failed payment');
+      requireKnownGateway(parsed.data, gatewayIds);
       return parsed.data;
     }
     // A payment that already entered a cycle is known by its claim, registered or not.
@@ -138,6 +154,7 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
     }
     const parsed = failedPaymentSchema.safeParse(stored);
     if (!parsed.success) invalidPayment(parsed.error, `Registered payment ${body.payment_id} is invalid`);
+    requireKnownGateway(parsed.data, gatewayIds);
     return parsed.data;
   };
 
@@ -191,16 +208,36 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
 
   app.openapi(registerFailedPaymentRoute, async (c) => {
     const payment = c.req.valid('json');
-    const outcome = await registerFailedPayment(db, payment, c.get('user'));
-    if (outcome === 'conflict') {
-      throw new ApiError(
-        409,
-        `Payment ${payment.payment_id} is already registered with different details; a payment_id names one payment`,
-      );
-    }
-    return c.json(
-      { success: true as const, payment_id: payment.payment_id },
-      outcome === 'created' ? 201 : 200,
+    requireKnownGateway(payment, gatewayIds);
+    const answerFor = (outcome: 'created' | 'identical') => ({
+      status: outcome === 'created' ? (201 as const) : (200 as const),
+      body: { success: true as const, payment_id: payment.payment_id },
+    });
+    const answer = await idempotently(
+      { db, log: c.get('log') },
+      {
+        route: REGISTER_ROUTE,
+        principal: c.get('user'),
+        key: c.req.valid('header')['idempotency-key'],
+        request: payment,
+      },
+      async (remember) => {
+        const outcome = await registerFailedPayment(
+          db,
+          payment,
+          c.get('user'),
+          remember && ((tx, recorded) => remember(tx, answerFor(recorded))),
+        );
+        if (outcome === 'conflict') {
+          throw new ApiError(
+            409,
+            `Payment ${payment.payment_id} is already registered with different details; a payment_id names one payment`,
+          );
+        }
+        return answerFor(outcome);
+      },
     );
+    if (answer.replayed) c.header('Idempotent-Replayed', 'true');
+    return c.json(answer.body, answer.status);
   });
 }

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { failedPaymentShape, requireOneDocument } from '../../workflows/failed-payment';
+import { failedPaymentShape, refineFailedPayment } from '../../workflows/failed-payment';
 import { submitRequestExample } from './zuora-examples';
 
 // The failed payment as our API takes it: registered ahead (POST /api/v1/payments/failed_payments) or
@@ -24,7 +24,7 @@ export const failedPaymentExample = {
 // which module created the workflow's own schema first.
 export const failedPaymentBodySchema = z
   .strictObject(failedPaymentShape)
-  .superRefine(requireOneDocument)
+  .superRefine(refineFailedPayment)
   .openapi('FailedPayment', {
     description:
       'A failed payment: its account, exactly one of invoice_id and debit_memo_id, amount, payment method and the gateway response. `account` holds the fields customer-group filters read.',

@@ -1,10 +1,18 @@
 import { z } from '@hono/zod-openapi';
+import { DECIMAL_PATTERN } from '../../money/decimal';
+import { idempotencyKeyHeader } from '../idempotency';
 
 // SmartPay-style billing cycles and manual retries (reference §8; J.P. Morgan Mobility Payment
 // Solutions' Subscription API), field names as the vendor documents them. Fields marked "extension"
 // are ours: the vendor's object has no place for a retry's outcome or our cycle's balance.
 
 const dateTime = z.iso.datetime({ precision: 3 });
+/** Money is a decimal string with the currency's decimals ("100.00", "100" for JPY): a JSON number loses cents past 2^53. */
+const amount = (description: string, example: string) =>
+  z
+    .string()
+    .regex(DECIMAL_PATTERN)
+    .openapi({ description: `${description}. A decimal string with the currency's decimals`, example });
 const uuid = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 
 export const NO_SUBSCRIPTION_DESCRIPTION =
@@ -82,17 +90,7 @@ export const manualRetryHeaders = z.object({
     .string()
     .optional()
     .openapi({ param: { in: 'header' }, description: 'Accepted, not required' }),
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .openapi({
-      param: { in: 'header' },
-      description:
-        'Extension. The same key on the same billing cycle answers the same retry (200) and never charges again; with a different reason it answers 409.',
-      example: 'c0a1d7e2-retry-1',
-    }),
+  'idempotency-key': idempotencyKeyHeader,
 });
 
 export const manualRetryRequestSchema = z
@@ -143,8 +141,8 @@ export const manualRetrySchema = z
         'Extension. `Pending` until the charge has answered; then `Captured` (collected), `Failed` (declined) or `Error` (the gateway refused the request)',
     }),
     attemptNumber: z.number().int().openapi({ description: "Extension: its number in the cycle's attempts" }),
-    amount: z.number().openapi({ description: 'Extension: the amount charged (the outstanding balance)' }),
-    amountCollected: z.number().nullable().openapi({ description: 'Extension; null while pending' }),
+    amount: amount('Extension: the amount charged (the outstanding balance)', '100.00'),
+    amountCollected: amount('Extension; null while pending', '100.00').nullable(),
     currency: z.string().length(3).openapi({ description: 'Extension' }),
     executedAt: dateTime.nullable().openapi({ description: 'Extension: when the charge answered' }),
     gatewayCode: z.string().nullable().openapi({ description: 'Extension', example: 'approved' }),
@@ -165,8 +163,8 @@ export const manualRetrySchema = z
       billingCycleId: 'BillingCycle-44401c1b-c762-42dd-81bc-fd1fbad54af2',
       status: 'Captured',
       attemptNumber: 4,
-      amount: 100,
-      amountCollected: 100,
+      amount: '100.00',
+      amountCollected: '100.00',
       currency: 'USD',
       executedAt: '2026-05-10T15:38:01.400Z',
       gatewayCode: 'approved',
@@ -179,8 +177,8 @@ export const transactionSchema = z
     id: z.string().openapi({ example: 'Transaction-0b5f9c1e-2f4d-4a43-9d43-59cbd1c1a2f7' }),
     attemptNumber: z.number().int(),
     executedAt: dateTime,
-    amount: z.number(),
-    amountCollected: z.number(),
+    amount: amount('The amount charged', '100.00'),
+    amountCollected: amount('What the attempt collected', '0.00'),
     currency: z.string().length(3),
     success: z.boolean(),
     gatewayCode: z.string().openapi({ example: 'insufficient_funds' }),
@@ -211,7 +209,7 @@ export const billingCycleSchema = z
       description:
         '`Captured`: collected (by a retry or paid outside). `Failed`: stopped by a rule, attempts exhausted, expired or removed. `Error`: ended by a system error. `Retrying`: still active or paused.',
     }),
-    amount: z.number().openapi({ example: 100 }),
+    amount: amount('The amount of the failed payment that opened the cycle', '100.00'),
     currency: z.string().length(3).openapi({ example: 'USD' }),
     shortCardNumber: z
       .string()
@@ -224,8 +222,8 @@ export const billingCycleSchema = z
     documentType: z.enum(['invoice', 'debit_memo']).openapi({ description: 'Extension' }),
     documentId: z.string().openapi({ description: 'Extension' }),
     paymentMethodId: z.string().openapi({ description: 'Extension: the method later attempts charge' }),
-    outstanding: z.number().openapi({ description: 'Extension' }),
-    amountCollected: z.number().openapi({ description: 'Extension' }),
+    outstanding: amount('Extension: what is left to collect', '100.00'),
+    amountCollected: amount('Extension: what the cycle collected', '0.00'),
     cycleStatus: z.string().openapi({
       description: 'Extension: our cycle status (e.g. `attempts_exhausted`)',
       example: 'attempts_exhausted',

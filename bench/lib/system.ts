@@ -102,6 +102,8 @@ export async function startSystem(opts: {
     'api/main.ts',
     {
       ...common,
+      // The API refuses a failed payment for a gateway the workers do not have.
+      SIM_URL: sim.url,
       PORT: String(apiPort),
       HOST: '127.0.0.1',
       CPR_BOOTSTRAP_USER: BENCH_USER,

@@ -64,6 +64,22 @@ const ODD_IDS: Record<string, string> = {
   'raw bad UTF-8': '%ED%A0%80%FF%C0%80',
   'raw lone %': 'a%zz%',
   'NUL beside raw %': 'a%00b%zz',
+  // Past what an integer column holds (config versions are one), and past any safe integer.
+  'past int4': '2147483648',
+  'forty-digit': '9'.repeat(40),
+};
+
+/** JSON text `depth` arrays deep: JSON.stringify itself overflows the stack on such a value. */
+const deepJson = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+/** Values the next layer cannot take, for the body fields of those names (issue 13). */
+const BAD_FIELD_VALUES: Record<string, [string, unknown][]> = {
+  currency: [['unknown currency', 'ZZZ']],
+  amount: [
+    ['too many decimals', '10.125'],
+    ['leading zero', '0100.00'],
+  ],
+  gateway_id: [['unconfigured gateway', 'stripe']],
 };
 
 /** The value with every string in it replaced. */
@@ -95,6 +111,7 @@ beforeAll(async () => {
     readiness: createReadiness(),
     limiter: createFailedAuthLimiter({ max: 1_000_000_000, windowMs: 60_000 }),
     cycles: h.cycles,
+    gatewayIds: ['sim'],
     manualRetries,
   });
 });
@@ -154,8 +171,9 @@ it('answers every route, whatever it is sent, under 500, in the error shape, wri
   const ops = operationsOf(doc);
   expect(ops.length).toBeGreaterThan(20);
 
-  // Something to find: an active invoice cycle, a debit memo cycle, a cycle ended by a hard decline
-  // (manual retries need one) with a manual retry, and a registered failed payment.
+  // Something to find: an active invoice cycle, a debit memo cycle, a cycle ended by removal (manual
+  // retries need an ended one; not by a never-retry code, which refuses them) with a manual retry,
+  // and a registered failed payment.
   const subscription = `Subscription-fuzz-${SEED}`;
   const active = failedPayment('sim.approve', {
     account: { segment: 'slow' },
@@ -163,13 +181,14 @@ it('answers every route, whatever it is sent, under 500, in the error shape, wri
   });
   const memo = failedPayment('sim.approve', { account: { segment: 'slow' } });
   const { invoice_id: memoId, ...memoRest } = memo;
-  const ended = failedPayment('sim.lost_card', {
-    gateway_response_code: 'lost_card',
+  const ended = failedPayment('sim.do_not_honor', {
+    account: { segment: 'slow' },
     subscription_id: subscription,
   });
   await h.cycles.submit(active);
   await h.cycles.submit({ ...memoRest, debit_memo_id: `DM-${memoId}` });
   const endedCycle = await h.cycles.submit(ended);
+  await h.cycles.remove({ type: 'invoice', id: ended.invoice_id as string });
   await h.cycles.handle({ type: 'invoice', id: ended.invoice_id as string }).result();
   const retryRes = await t.app.request(
     `/subscriptions/${subscription}/billing-cycles/${endedCycle.billing_cycle_id}/manual-retries`,
@@ -299,6 +318,7 @@ it('answers every route, whatever it is sent, under 500, in the error shape, wri
         violation(spec, `${res.status} without a JSON content type`, String(res.headers.get('content-type')));
       }
     }
+    if (spec.refused && res.status < 400) violation(spec, `accepted bad input (${res.status})`, text);
     if (op?.security !== 'none' && spec.badAuth && res.status < 400) {
       violation(spec, `accepted bad credentials (${res.status})`, text);
     }
@@ -381,6 +401,44 @@ it('answers every route, whatever it is sent, under 500, in the error shape, wri
       }
       // One odd string at a time, in each top-level string field of a valid body.
       const base = (c.base ?? {}) as Record<string, unknown>;
+      fixed.push({
+        op: op.id,
+        method: op.method,
+        path,
+        headers: validHeaders,
+        body: deepJson(10_000),
+        badAuth: false,
+        kinds: ['deep body'],
+        refused: true,
+      });
+      for (const key of Object.keys(base).slice(0, 1)) {
+        fixed.push({
+          op: op.id,
+          method: op.method,
+          path,
+          headers: validHeaders,
+          body: JSON.stringify({ ...base, [key]: '__deep__' }).replace('"__deep__"', deepJson(3000)),
+          badAuth: false,
+          kinds: ['deep field'],
+          refused: true,
+        });
+      }
+      // Only a failed payment (it has a currency) must refuse these; e.g. a preview may name any gateway.
+      for (const [key, bad] of Object.entries(BAD_FIELD_VALUES)) {
+        if (!(key in base) || !('currency' in base)) continue;
+        for (const [kind, value] of bad) {
+          fixed.push({
+            op: op.id,
+            method: op.method,
+            path,
+            headers: validHeaders,
+            body: JSON.stringify({ ...base, [key]: value }),
+            badAuth: false,
+            kinds: [kind],
+            refused: true,
+          });
+        }
+      }
       for (const [key, value] of Object.entries(base)) {
         if (typeof value !== 'string') continue;
         for (const [kind, odd] of [

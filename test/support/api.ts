@@ -27,6 +27,8 @@ export async function testApp(
     db?: DbHandle;
     cycles?: CycleClient;
     manualRetries?: ManualRetryClient;
+    /** The configured gateways (default: the harness's simulator, `sim`). */
+    gatewayIds?: readonly string[];
   } = {},
 ) {
   const handle = opts.db ?? (await openTestDb(kind));
@@ -36,7 +38,7 @@ export async function testApp(
     logger: pino({ level: 'silent' }),
     readiness: createReadiness(),
     limiter: createFailedAuthLimiter({ max: opts.failedAuthMax ?? 1000, windowMs: 60_000 }),
-    ...(opts.cycles ? { cycles: opts.cycles } : {}),
+    ...(opts.cycles ? { cycles: opts.cycles, gatewayIds: opts.gatewayIds ?? ['sim'] } : {}),
     ...(opts.manualRetries ? { manualRetries: opts.manualRetries } : {}),
   });
   const json = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>

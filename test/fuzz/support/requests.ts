@@ -15,6 +15,8 @@ export interface RequestSpec {
   badAuth: boolean;
   /** What was fuzzed, for the report. */
   kinds: string[];
+  /** Input the route must refuse: any answer under 400 is a violation. */
+  refused?: true;
 }
 
 export const OVERSIZE_BYTES = 1024 * 1024 + 100;

@@ -1,0 +1,14 @@
+import { createGatewayRegistry, type GatewayRegistry } from '../activities/gateway/registry';
+import type { Env } from '../config/env';
+
+/**
+ * The gateways configured by the environment: `sim` when a simulator URL is known, and every key of
+ * HTTP_GATEWAYS. The worker charges through them; the API refuses a failed payment for any other id,
+ * so both build them from this one place.
+ */
+export function gatewaysFromEnv(env: Env, simUrl: string | undefined): GatewayRegistry {
+  return createGatewayRegistry({
+    ...(simUrl ? { sim: { baseUrl: simUrl, timeoutMs: env.GATEWAY_TIMEOUT_MS } } : {}),
+    ...(env.HTTP_GATEWAYS ? { http: env.HTTP_GATEWAYS } : {}),
+  });
+}
