@@ -14,6 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BeginClaimedCycleInput, ClaimAnswer } from '../activities/claim-store';
+import { amountProblem } from '../money/currency';
 import { isZeroOrLess, subtract, toUnits } from '../money/decimal';
 import {
   type CustomerGroup,
@@ -114,6 +115,10 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
   // transaction as its attempt (activities/claim-store.ts), and a payment another cycle holds is
   // answered with that cycle instead of becoming an attempt here.
   const claims = local && patched('payment-claims');
+  // Since 'iso-amounts' amounts are checked against their currency's minor units (money/currency.ts):
+  // the opening payment and external payments alike. Runs that began before it replay with the checks
+  // they ran with, so a cycle already open with such an amount keeps replaying.
+  const isoAmounts = patched('iso-amounts');
   const first = input.payment;
   const doc: DocumentRef = documentOf(first);
   const info = workflowInfo();
@@ -446,7 +451,11 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     if (!parsed.success) return refuseSignal('paymentReceived', parsed.error);
     const payment = parsed.data;
     if (payment.payment_id && externalPaymentIds.has(payment.payment_id)) return;
-    if (payment.currency !== first.currency || !/^\d{1,15}(\.\d{1,4})?$/.test(payment.amount)) {
+    const badAmount = isoAmounts
+      ? amountProblem(payment.amount, first.currency) !== undefined
+      : // The check of runs from before 'iso-amounts', kept only so their histories replay.
+        !/^\d{1,15}(\.\d{1,4})?$/.test(payment.amount);
+    if (payment.currency !== first.currency || badAmount) {
       pendingEvents.push({
         reason: 'payment_ignored',
         detail: { ...payment, why: 'currency or amount invalid' },
@@ -711,7 +720,8 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     // A client that starts the workflow directly (not through the API) may pass anything; a payment the
     // Update validator would refuse must not open a cycle whose every write is refused.
     const valid = failedPaymentSchema.safeParse(first);
-    if (!valid.success) {
+    // Before 'iso-amounts' the schema was looser; a run that began then passed the looser one.
+    if (isoAmounts && !valid.success) {
       throw ApplicationFailure.nonRetryable(
         `invalid failed payment: ${valid.error.issues[0]?.message}`,
         'InvalidFailedPayment',

@@ -130,8 +130,8 @@ describe.each(dbKinds)('billing cycles and manual retries on %s', (kind: DbKind)
       billingCycleId: c.bc,
       status: 'Captured',
       attemptNumber: 4,
-      amount: 100,
-      amountCollected: 100,
+      amount: '100.00',
+      amountCollected: '100.00',
       currency: 'USD',
       gatewayCode: 'approved',
     });
@@ -145,13 +145,13 @@ describe.each(dbKinds)('billing cycles and manual retries on %s', (kind: DbKind)
     expect(bc).toMatchObject({
       id: c.bc,
       status: 'Captured',
-      amount: 100,
+      amount: '100.00',
       currency: 'USD',
       subscriptionId: sub,
       cycleStatus: 'collected',
       endReason: 'manual_retry',
-      outstanding: 0,
-      amountCollected: 100,
+      outstanding: '0.00',
+      amountCollected: '100.00',
       shortCardNumber: null,
     });
     expect(bc.paidAt).toBe(retry.executedAt);
@@ -161,7 +161,11 @@ describe.each(dbKinds)('billing cycles and manual retries on %s', (kind: DbKind)
       [3, `PR-C${c.id}-3`, false, 'insufficient_funds'],
       [4, 'MANUAL', true, 'approved'],
     ]);
-    expect(bc.transactions[3]).toMatchObject({ id: retry.transactionId, cprGenerated: true, amount: 100 });
+    expect(bc.transactions[3]).toMatchObject({
+      id: retry.transactionId,
+      cprGenerated: true,
+      amount: '100.00',
+    });
 
     // Stored as the cycle's 4th attempt, charged with the next attempt's key, the cycle collected.
     const [stored] = await h.db.db
@@ -209,7 +213,7 @@ describe.each(dbKinds)('billing cycles and manual retries on %s', (kind: DbKind)
       status: 'Failed',
       attemptNumber: 4,
       gatewayCode: 'insufficient_funds',
-      amountCollected: 0,
+      amountCollected: '0.00',
       billingCycleId: c.bc,
     });
     // The service keeps answering: the retry, the cycle, the list, and a second retry.
@@ -217,7 +221,7 @@ describe.each(dbKinds)('billing cycles and manual retries on %s', (kind: DbKind)
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual(retry);
     const bc = await getCycle(sub, c.bc);
-    expect(bc).toMatchObject({ status: 'Failed', cycleStatus: 'attempts_exhausted', outstanding: 100 });
+    expect(bc).toMatchObject({ status: 'Failed', cycleStatus: 'attempts_exhausted', outstanding: '100.00' });
     expect(bc.transactions.map((x) => [x.attemptNumber, x.source, x.success])).toEqual([
       [1, 'PR-00000371', false],
       [2, `PR-C${c.id}-2`, false],
@@ -339,25 +343,39 @@ describe.each(dbKinds)('billing cycles and manual retries on %s', (kind: DbKind)
     expect(await h.db.db.select().from(manualRetries).where(eq(manualRetries.cycleId, c.id))).toHaveLength(1);
   });
 
-  it('answers the same retry for the same Idempotency-Key (200), never charging again', async () => {
+  it('answers the same retry for the same Idempotency-Key (IETF draft), never charging again', async () => {
     const sub = newSubscription();
     const c = await hardDeclined('sim.do_not_honor', { subscription_id: sub });
     const key = { 'Idempotency-Key': `key-${randomUUID()}` };
-    const [a, b] = await Promise.all([
+    const both = await Promise.all([
       post(sub, c.bc, { reason: 'Try again' }, key),
       post(sub, c.bc, { reason: 'Try again' }, key),
     ]);
-    expect([a.status, b.status].sort()).toEqual([200, 201]);
-    const first = manualRetrySchema.parse(await a.json());
-    const second = manualRetrySchema.parse(await b.json());
-    expect(second.id).toBe(first.id);
+    // One of the two made the retry. The other arrived while it was in flight (409), or, on a machine
+    // slow enough that the first had already answered, got its answer replayed: never a second retry.
+    const made = both.filter((r) => r.status === 201 && r.headers.get('Idempotent-Replayed') !== 'true');
+    expect(made).toHaveLength(1);
+    const [other] = both.filter((r) => r !== made[0]);
+    const first = manualRetrySchema.parse(await (made[0] as Response).json());
     expect(first.status).toBe('Failed');
+    if (other?.status === 409) {
+      expect(await other.json()).toMatchObject({
+        success: false,
+        message: expect.stringMatching(/Idempotency-Key/),
+      });
+    } else {
+      expect(other?.status).toBe(201);
+      expect(other?.headers.get('Idempotent-Replayed')).toBe('true');
+      expect(await other?.json()).toEqual(first);
+    }
     const third = await post(sub, c.bc, { reason: 'Try again' }, key);
-    expect(third.status).toBe(200);
+    expect(third.status).toBe(201);
+    expect(third.headers.get('Idempotent-Replayed')).toBe('true');
     expect(await third.json()).toEqual(first);
     // The same key with another reason is a mistake, not a new retry.
-    await expectError(await post(sub, c.bc, { reason: 'Something else' }, key), 409, /Idempotency-Key/);
+    await expectError(await post(sub, c.bc, { reason: 'Something else' }, key), 422, /Idempotency-Key/);
     expect(await ledger(h.simUrl, c.payment.payment_method_id)).toHaveLength(1);
+    expect(await h.db.db.select().from(manualRetries).where(eq(manualRetries.cycleId, c.id))).toHaveLength(1);
   });
 
   it('allows another manual retry after one that failed, and numbers their attempts in turn', async () => {
@@ -370,7 +388,7 @@ describe.each(dbKinds)('billing cycles and manual retries on %s', (kind: DbKind)
       status: 'Failed',
       attemptNumber: 2,
       gatewayCode: 'do_not_honor',
-      amountCollected: 0,
+      amountCollected: '0.00',
     });
     expect((await getCycle(sub, c.bc)).status).toBe('Failed');
 

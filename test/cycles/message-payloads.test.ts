@@ -67,6 +67,20 @@ describe.each(dbKinds)('signal and update payloads (%s)', (kind) => {
     expect(await statusOf(cycle_id)).toBe('collected_external');
   });
 
+  it("ignores an external payment whose amount the cycle's currency cannot hold (10.125 USD, 0100.00)", async () => {
+    const { doc, cycle_id } = await sleeping();
+    const handle = h.cycles.handle(doc);
+    await handle.signal(paymentReceived, { amount: '10.125', currency: 'USD', payment_id: 'EXT-3dp' });
+    await handle.signal(paymentReceived, { amount: '0100.00', currency: 'USD', payment_id: 'EXT-lead' });
+    await eventually(async () => {
+      const found = (await events(cycle_id)).filter((e) => e.reason === 'payment_ignored');
+      return found.length === 2;
+    });
+    expect((await h.cycles.details(doc))?.outstanding).toBe('100.00');
+    await handle.signal(paymentReceived, { amount: '10.12', currency: 'USD', payment_id: 'EXT-ok' });
+    await eventually(async () => (await h.cycles.details(doc))?.outstanding === '89.88');
+  });
+
   it('honours a remove signal whose reason cannot be stored, without storing it', async () => {
     const { doc, cycle_id } = await sleeping();
     await h.cycles.handle(doc).signal(remove, { requested_by: 'ops@example.com', reason: NUL });
