@@ -99,8 +99,10 @@ const req = (): ChargeRequest => ({
   currency: 'EUR',
   idempotency_key: `cycle-c${++n}:x-attempt-1`,
 });
-const adapter = (token?: string) =>
-  createHttpAdapter({ gatewayId: 'acme', baseUrl, timeoutMs: 200, ...(token ? { token } : {}) });
+// A generous timeout, so a loaded machine never turns an answer into a timeout; the timeout test uses a
+// short one against a request the fake never answers.
+const adapter = (token?: string, timeoutMs = 15_000) =>
+  createHttpAdapter({ gatewayId: 'acme', baseUrl, timeoutMs, ...(token ? { token } : {}) });
 
 describe('http adapter', () => {
   it('POSTs {baseUrl}/charges with Idempotency-Key and bearer token, maps the answer with defaults', async () => {
@@ -200,7 +202,7 @@ describe('http adapter', () => {
 
   it('a timeout looks the key up, then throws GatewayUnavailableError', async () => {
     script = [{ kind: 'hang' }];
-    await expect(adapter().charge(req())).rejects.toBeInstanceOf(GatewayUnavailableError);
+    await expect(adapter(undefined, 1500).charge(req())).rejects.toBeInstanceOf(GatewayUnavailableError);
     expect(seen.map((s) => s.method)).toEqual(['POST', 'GET']);
   });
 
