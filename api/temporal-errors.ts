@@ -40,6 +40,18 @@ export function isWorkflowTaskFailing(err: unknown): boolean {
   return causes(err).some((e) => e instanceof Error && /workflow task in failed state/i.test(e.message));
 }
 
+/**
+ * The server refuses an update-with-start it could not run as one operation (FAILED_PRECONDITION
+ * "Update-with-Start could not be executed"), e.g. when a signal-with-start of the same workflow id is
+ * starting the run at that moment. The run exists a moment later, so the caller should try again.
+ */
+export function isUpdateWithStartRace(err: unknown): boolean {
+  return causes(err).some(
+    (e) =>
+      isGrpcServiceError(e) && e.code === 9 && /update-with-start could not be executed/i.test(e.message),
+  );
+}
+
 /** The failure an Update handler or validator raised, if that is what `err` is. */
 export function updateFailure(err: unknown): ApplicationFailure | undefined {
   if (!(err instanceof WorkflowUpdateFailedError)) return undefined;
@@ -63,7 +75,7 @@ const unavailable = () =>
 export function translateTemporalError(err: unknown): unknown {
   if (err instanceof ApiError) return err;
   if (isTemporalUnreachable(err)) return unavailable();
-  if (isWorkflowTaskFailing(err)) {
+  if (isWorkflowTaskFailing(err) || isUpdateWithStartRace(err)) {
     return new ApiError(
       503,
       'The retry cycle is recovering from a failed workflow task; try again shortly (a repeated submit adds the payment once)',

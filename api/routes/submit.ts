@@ -11,7 +11,12 @@ import { ApiError, zodErrorItems } from '../errors';
 import { idempotently } from '../idempotency';
 import type { submitFailedPaymentRequestSchema } from '../schemas/failed-payments';
 import { SUBMIT_MESSAGE } from '../schemas/zuora';
-import { isCycleEnded, isWorkflowTaskFailing, translateTemporalError } from '../temporal-errors';
+import {
+  isCycleEnded,
+  isUpdateWithStartRace,
+  isWorkflowTaskFailing,
+  translateTemporalError,
+} from '../temporal-errors';
 import { registerFailedPaymentRoute, submitFailedPaymentRoute } from './payment-routes';
 
 // Submitting a failed payment: Zuora's body names the payment; its details come with it or from an
@@ -173,7 +178,7 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
         // task is being retried after a worker crash (the next task clears it).
         const delay = isCycleEnded(err)
           ? endedDelays[ended++]
-          : isWorkflowTaskFailing(err)
+          : isWorkflowTaskFailing(err) || isUpdateWithStartRace(err)
             ? recoveringDelays[recovering++]
             : undefined;
         if (delay === undefined) throw translateTemporalError(err);

@@ -32,6 +32,18 @@ function taskFailing(): Error {
   return new ServiceError('Workflow Update failed', { cause: grpc });
 }
 
+/**
+ * What the server answers an update-with-start it could not run as one operation, as seen when a
+ * signal-with-start of the same workflow was starting the run at that moment.
+ */
+function updateWithStartRace(): Error {
+  return Object.assign(new Error('9 FAILED_PRECONDITION: Update-with-Start could not be executed.'), {
+    code: 9,
+    details: 'Update-with-Start could not be executed.',
+    metadata: {},
+  });
+}
+
 const rejected = (message: string, type: string) =>
   new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.nonRetryable(message, type));
 
@@ -131,6 +143,19 @@ describe('payment routes when Temporal fails', () => {
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
     expect(((await res.json()) as { message: string }).message).toMatch(/try again shortly/);
+    expect(submitOutcomes).toEqual([]);
+  });
+
+  it('submits again when update-with-start raced a signal-with-start of the same cycle', async () => {
+    submits.length = 0;
+    submitOutcomes = [() => Promise.reject(updateWithStartRace()), () => Promise.resolve(accepted)];
+    const ok = await t.json('POST', `${P}/submit_failed_payment`, payment);
+    expect(ok.status).toBe(200);
+    expect(submits).toHaveLength(2);
+    submitOutcomes = Array.from({ length: 5 }, () => () => Promise.reject(updateWithStartRace()));
+    const res = await t.json('POST', `${P}/submit_failed_payment`, payment);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
     expect(submitOutcomes).toEqual([]);
   });
 
