@@ -2,69 +2,15 @@
 // (resubmits answered from a claim, runs that open no cycle, joined and refused payments) under
 // test/fixtures/histories/payment-claims/, which test/cycles/claims-replay.test.ts replays. Kept apart
 // from scripts/record-histories.ts so re-recording these never touches the committed message paths.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { pino } from 'pino';
-import { createActivities } from '../activities';
-import { createGatewayRegistry } from '../activities/gateway/registry';
-import { createCycleClient } from '../client/cycles';
-import { createDb } from '../db/client';
-import { ensureConfig } from '../db/config-versions';
-import { migrateDb } from '../db/migrate';
-import { createSimServer } from '../sim/server';
-import { connectClient, connectWorkerConnection } from '../temporal/connection';
-import { startDevServer } from '../temporal/dev-server';
-import { projectRoot, resolveTemporal } from '../temporal/resolve-binary';
-import { testConfig } from '../test/support/test-config';
-import { createWorker } from '../worker/create-worker';
 import { cycleWorkflowId, documentOf, type FailedPayment } from '../workflows/failed-payment';
+import { outFolder, startRecorder } from './history-recorder';
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
-const out = join(projectRoot, 'test', 'fixtures', 'histories', 'payment-claims');
-mkdirSync(out, { recursive: true });
-const source = resolveTemporal({ cli: process.env.TEMPORAL_CLI });
-if (source.kind !== 'binary') throw new Error('unreachable');
-const server = await startDevServer({ binary: source.path });
-const sim = createSimServer({});
-const { url: simUrl } = await sim.listen(0);
-const db = await createDb({ kind: 'pglite' });
-await migrateDb(db);
-await ensureConfig(db.db, testConfig(3));
-const target = { address: server.address, namespace: 'default' };
-const client = await connectClient(target);
-const connection = await connectWorkerConnection(target);
-const taskQueue = 'record-claim-histories';
-const worker = await createWorker({
-  connection,
-  namespace: 'default',
-  taskQueue,
-  activities: createActivities({
-    db: db.db,
-    logger: pino({ level: 'silent' }),
-    gateways: createGatewayRegistry({ sim: { baseUrl: simUrl, timeoutMs: 1000 } }),
-  }),
+const recorder = await startRecorder({
+  taskQueue: 'record-claim-histories',
+  out: outFolder(['payment-claims']),
 });
-const running = worker.run();
-const cycles = createCycleClient({ client, taskQueue });
-
-let n = 0;
-const payment = (pm: string, extra: Partial<FailedPayment> = {}): FailedPayment => {
-  n++;
-  return {
-    payment_id: `P-${n}`,
-    account_id: 'A-1',
-    invoice_id: `INV-${n}`,
-    amount: '100.00',
-    currency: 'USD',
-    payment_method_id: `${pm}#${n}`,
-    gateway_id: 'sim',
-    gateway_response_code: 'insufficient_funds',
-    gateway_response_message: 'Your card has insufficient funds.',
-    ...extra,
-  };
-};
+const { client, cycles } = recorder;
+const payment = recorder.payment;
 const slow = { account: { segment: 'slow' } };
 
 /** Every run of the document's workflow so far, oldest first, each awaited to its end. */
@@ -79,11 +25,8 @@ async function runsOf(p: FailedPayment): Promise<string[]> {
   return runs.map((r) => r.runId);
 }
 
-async function save(name: string, p: FailedPayment, runId: string) {
-  const history = await client.workflow.getHandle(cycleWorkflowId(documentOf(p)), runId).fetchHistory();
-  writeFileSync(join(out, `${name}.json`), `${historyToJSON(history)}\n`);
-  process.stdout.write(`recorded ${name} (${history.events?.length} events)\n`);
-}
+const save = (name: string, p: FailedPayment, runId: string) =>
+  recorder.save(name, client.workflow.getHandle(cycleWorkflowId(documentOf(p)), runId));
 
 try {
   {
@@ -139,11 +82,5 @@ try {
     await save('new-payment-for-collected-document', p, second);
   }
 } finally {
-  worker.shutdown();
-  await running;
-  await client.connection.close();
-  await connection.close();
-  await db.close();
-  await sim.close();
-  await server.stop();
+  await recorder.close();
 }

@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, inject, it } from 'vitest';
-import { freePort } from '../../temporal/dev-server';
-import { resolveTemporal } from '../../temporal/resolve-binary';
 import type { ZuoraCycle } from '../../workflows/cycle-types';
 import type { FailedPayment } from '../../workflows/failed-payment';
 import { cleanupsAfterAll } from '../support/cleanups';
 import { failedPayment } from '../support/cycle-harness';
+import { npmStartEnv } from '../support/npm-start';
 import { testConfig } from '../support/test-config';
 import { commandOf, groupMembers, type StartedSystem, spawnStart } from './support/npm-start';
 import { reportScenario } from './support/summary';
@@ -76,27 +75,14 @@ it('resumes every cycle and charges nothing twice when npm start is SIGKILLed mi
   const started = Date.now();
   const dataDir = mkdtempSync(join(tmpdir(), 'cpr-start-kill-'));
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-  const [port, devPort, uiPort, simPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
-  const source = resolveTemporal({});
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    TEMPORAL_DEV_PORT: String(devPort),
-    TEMPORAL_UI_PORT: String(uiPort),
-    SIM_PORT: String(simPort),
+  const {
+    env,
+    ports: { port, simPort },
+  } = await npmStartEnv(dataDir, {
     SIM_LATENCY_MS: String(LATENCY_MS),
-    TEMPORAL_CLI: source.kind === 'binary' ? source.path : undefined,
     // The bundle the global setup built: each start would otherwise spend seconds in webpack.
     WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-    LOG_LEVEL: 'warn',
-  };
+  });
   const api = `http://127.0.0.1:${port}`;
   const simUrl = `http://127.0.0.1:${simPort}`;
 
@@ -249,25 +235,11 @@ it('leaves no process behind when only its node process is SIGKILLed (OOM killer
 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cpr-start-orphans-'));
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-  const [port, devPort, uiPort, simPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
-  const source = resolveTemporal({});
-  const system = spawnStart({
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    TEMPORAL_DEV_PORT: String(devPort),
-    TEMPORAL_UI_PORT: String(uiPort),
-    SIM_PORT: String(simPort),
-    TEMPORAL_CLI: source.kind === 'binary' ? source.path : undefined,
-    WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-    LOG_LEVEL: 'warn',
-  });
+  const {
+    env,
+    ports: { port },
+  } = await npmStartEnv(dataDir, { WORKFLOW_BUNDLE: inject('workflowBundlePath') });
+  const system = spawnStart(env);
   cleanups.push(async () => system.killGroup());
   await until(
     'npm start to be ready',

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../temporal/dev-server';
-import { projectRoot, resolveTemporal } from '../../temporal/resolve-binary';
+import { projectRoot } from '../../temporal/resolve-binary';
+import { npmStartEnv } from '../support/npm-start';
 
 function alive(pid: number): boolean {
   try {
@@ -65,28 +65,14 @@ describe('npm start (the all-in-one system)', () => {
   });
 
   it('comes up on embedded defaults, prints its URLs, answers a declined manual retry, and stops everything on Ctrl-C within 10 s', async () => {
-    const [port, devPort, uiPort, simPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
-    const source = resolveTemporal({});
-    const cli = source.kind === 'binary' ? source.path : undefined;
+    const {
+      env,
+      ports: { port, uiPort },
+    } = await npmStartEnv(dataDir);
     let stdout = '';
     child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts', 'start.ts')], {
       cwd: projectRoot,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        TEMPORAL_DEV_PORT: String(devPort),
-        TEMPORAL_UI_PORT: String(uiPort),
-        SIM_PORT: String(simPort),
-        TEMPORAL_CLI: cli,
-        LOG_LEVEL: 'warn',
-      },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (d: Buffer) => {

@@ -20,6 +20,46 @@ export async function until<T>(
   }
 }
 
+/** The ports an `npm start` of a test listens on, all free. */
+export interface StartPorts {
+  port: number;
+  devPort: number;
+  uiPort: number;
+  simPort: number;
+}
+
+/**
+ * The environment of an `npm start` in a test: a private DATA_DIR, free ports, the resolved Temporal
+ * CLI, and nothing else of ours (no CPR_* or DATABASE_URL leaks in from the test process).
+ */
+export async function npmStartEnv(
+  dataDir: string,
+  extraEnv: Record<string, string | undefined> = {},
+): Promise<{ env: Record<string, string | undefined>; ports: StartPorts }> {
+  const ports = {
+    port: await freePort(),
+    devPort: await freePort(),
+    uiPort: await freePort(),
+    simPort: await freePort(),
+  };
+  const source = resolveTemporal({});
+  return {
+    ports,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATA_DIR: dataDir,
+      PORT: String(ports.port),
+      TEMPORAL_DEV_PORT: String(ports.devPort),
+      TEMPORAL_UI_PORT: String(ports.uiPort),
+      SIM_PORT: String(ports.simPort),
+      TEMPORAL_CLI: source.kind === 'binary' ? source.path : undefined,
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+    },
+  };
+}
+
 export interface RunningStart {
   child: ChildProcess;
   pid: number;
@@ -35,28 +75,14 @@ export async function startNpmStart(
   dataDir: string,
   extraEnv: Record<string, string> = {},
 ): Promise<RunningStart> {
-  const [port, devPort, uiPort, simPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
-  const source = resolveTemporal({});
+  const {
+    env,
+    ports: { port },
+  } = await npmStartEnv(dataDir, extraEnv);
   let out = '';
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts', 'start.ts')], {
     cwd: projectRoot,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      TEMPORAL_DEV_PORT: String(devPort),
-      TEMPORAL_UI_PORT: String(uiPort),
-      SIM_PORT: String(simPort),
-      TEMPORAL_CLI: source.kind === 'binary' ? source.path : undefined,
-      LOG_LEVEL: 'warn',
-      ...extraEnv,
-    },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => {
@@ -96,24 +122,10 @@ export async function startNpmStart(
 
 /** A second `npm start` on `dataDir` that is expected to give up by itself (it is killed after 2 minutes). */
 export async function startExpectingFailure(dataDir: string) {
-  const [port, devPort, uiPort, simPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const { env } = await npmStartEnv(dataDir, { LOG_LEVEL: 'silent' });
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts', 'start.ts')], {
     cwd: projectRoot,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      TEMPORAL_DEV_PORT: String(devPort),
-      TEMPORAL_UI_PORT: String(uiPort),
-      SIM_PORT: String(simPort),
-      LOG_LEVEL: 'silent',
-    },
+    env,
     encoding: 'utf8',
     timeout: 120_000,
   });
