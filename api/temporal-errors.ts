@@ -33,11 +33,16 @@ export function isTemporalUnreachable(err: unknown): boolean {
 
 /**
  * The server refuses Updates and Queries while the cycle's last workflow task failed (WorkflowNotReady,
- * FAILED_PRECONDITION), e.g. while a crashed worker's task waits to be retried. The next task attempt
- * clears it, so the caller should try again, not see a 500.
+ * FAILED_PRECONDITION), e.g. while a crashed worker's task waits to be retried, and rejects an Update
+ * whose workflow task failed under it ("unexpected workflow task failure"), e.g. when the server threw
+ * that task away because a signal-with-start's signal arrived as it completed (UNHANDLED_COMMAND). The
+ * next task attempt clears both, so the caller should try again, not see a 500.
  */
 export function isWorkflowTaskFailing(err: unknown): boolean {
-  return causes(err).some((e) => e instanceof Error && /workflow task in failed state/i.test(e.message));
+  return causes(err).some(
+    (e) =>
+      e instanceof Error && /workflow task in failed state|unexpected workflow task failure/i.test(e.message),
+  );
 }
 
 /**

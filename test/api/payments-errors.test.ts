@@ -33,15 +33,20 @@ function taskFailing(): Error {
 }
 
 /**
- * What the server answers an update-with-start it could not run as one operation, as seen when a
- * signal-with-start of the same workflow was starting the run at that moment.
+ * What the server answers an update-with-start whose workflow task it threw away as a signal-with-start
+ * of the same cycle arrived (seen under load): the SDK replaces the message with the failed operation's
+ * own, as `rethrowKnownErrorTypes` does with a MultiOperationExecutionFailure; without those details the
+ * message is the multi-operation's.
  */
-function updateWithStartRace(): Error {
-  return Object.assign(new Error('9 FAILED_PRECONDITION: Update-with-Start could not be executed.'), {
-    code: 9,
-    details: 'Update-with-Start could not be executed.',
-    metadata: {},
-  });
+function updateWithStartRace(detailed: boolean): Error {
+  return Object.assign(
+    new Error(
+      detailed
+        ? 'Unable to perform workflow execution update due to unexpected workflow task failure.'
+        : '9 FAILED_PRECONDITION: Update-with-Start could not be executed.',
+    ),
+    { code: 9, details: 'Update-with-Start could not be executed.', metadata: {} },
+  );
 }
 
 const rejected = (message: string, type: string) =>
@@ -148,11 +153,15 @@ describe('payment routes when Temporal fails', () => {
 
   it('submits again when update-with-start raced a signal-with-start of the same cycle', async () => {
     submits.length = 0;
-    submitOutcomes = [() => Promise.reject(updateWithStartRace()), () => Promise.resolve(accepted)];
+    submitOutcomes = [
+      () => Promise.reject(updateWithStartRace(true)),
+      () => Promise.reject(updateWithStartRace(false)),
+      () => Promise.resolve(accepted),
+    ];
     const ok = await t.json('POST', `${P}/submit_failed_payment`, payment);
     expect(ok.status).toBe(200);
-    expect(submits).toHaveLength(2);
-    submitOutcomes = Array.from({ length: 5 }, () => () => Promise.reject(updateWithStartRace()));
+    expect(submits).toHaveLength(3);
+    submitOutcomes = Array.from({ length: 5 }, () => () => Promise.reject(updateWithStartRace(true)));
     const res = await t.json('POST', `${P}/submit_failed_payment`, payment);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
