@@ -1,7 +1,7 @@
 // A client for the operator routes (API tokens and the retry configuration) over HTTP: what the CLI
 // uses while a running server owns the embedded database, and what scripts can use against any
 // deployment. Errors keep the API's status and body (RestClientError, as client/rest.ts).
-import { type ApiErrorBody, RestClientError } from './rest';
+import { createJsonCaller, type JsonCallerOptions, RestClientError } from './json-call';
 
 export interface TokenInfo {
   id: number;
@@ -19,42 +19,10 @@ export interface StoredConfigBody<T = unknown> {
 
 export type RevokeWhat = { id: number } | { token: string } | { email: string };
 
-export function createOperatorClient(opts: {
-  baseUrl: string;
-  email: string;
-  token: string;
-  fetch?: typeof fetch;
-}) {
-  const base = opts.baseUrl.replace(/\/+$/, '');
-  const authorization = `Basic ${Buffer.from(`${opts.email}:${opts.token}`).toString('base64')}`;
-  const fetchFn = opts.fetch ?? fetch;
-
-  async function call<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<T> {
-    const res = await fetchFn(`${base}${path}`, {
-      method,
-      headers: {
-        Authorization: authorization,
-        Accept: 'application/json',
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        ...headers,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // Not JSON (a proxy's error page, say): keep the text.
-    }
-    if (!res.ok) throw new RestClientError(res.status, parsed as ApiErrorBody | string, `${method} ${path}`);
-    return parsed as T;
-  }
+export function createOperatorClient(opts: JsonCallerOptions) {
+  const send = createJsonCaller(opts);
+  const call = <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    send<T>({ method, path, body, headers });
 
   return {
     createToken: (email: string) =>

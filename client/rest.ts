@@ -1,6 +1,7 @@
 import type { z } from '@hono/zod-openapi';
 import { paymentRoutes } from '../api/routes/payment-routes';
 import type { FailedPayment } from '../workflows/failed-payment';
+import { createJsonCaller, type JsonCallerOptions } from './json-call';
 
 // A typed client for the CPR REST API, for TypeScript services that speak HTTP rather than Temporal.
 // Paths and body types come from the route definitions the server serves, so the two cannot drift.
@@ -28,40 +29,14 @@ export type ActionResult = JsonOf<Routes['executeInvoicePaymentRoute'], 200>;
 export type ExecutePaymentsRequest = RequestOf<Routes['executePaymentsRoute']>;
 export type SubmitFailedPaymentRequest = RequestOf<Routes['submitFailedPaymentRoute']>;
 export type RegisteredFailedPayment = JsonOf<Routes['registerFailedPaymentRoute'], 201>;
-/** Every error the API answers. */
-export interface ApiErrorBody {
-  success: false;
-  message: string;
-  errors?: { path: string; message: string }[];
-}
+export { type ApiErrorBody, RestClientError } from './json-call';
 
-/** A non-2xx answer: its status and its body (the API's error shape, or the raw text). */
-export class RestClientError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: ApiErrorBody | string,
-    readonly operation: string,
-  ) {
-    super(`${operation} failed with ${status}: ${typeof body === 'string' ? body : body.message}`);
-    this.name = 'RestClientError';
-  }
-}
-
-export interface RestClientOptions {
-  /** e.g. `http://127.0.0.1:3000`; no trailing path. */
-  baseUrl: string;
-  /** HTTP Basic user: the API user's email. */
-  email: string;
-  /** HTTP Basic password: the user's API token. */
-  token: string;
-  fetch?: typeof fetch;
-}
+export type RestClientOptions = JsonCallerOptions;
 
 export type RestClient = ReturnType<typeof createRestClient>;
 
-export function createRestClient({ baseUrl, email, token, fetch: fetchFn = fetch }: RestClientOptions) {
-  const base = baseUrl.replace(/\/+$/, '');
-  const authorization = `Basic ${Buffer.from(`${email}:${token}`).toString('base64')}`;
+export function createRestClient(opts: RestClientOptions) {
+  const send = createJsonCaller(opts);
 
   async function call<T>(name: RouteName, params: Record<string, string> = {}, body?: unknown): Promise<T> {
     const route = paymentRoutes[name];
@@ -70,25 +45,12 @@ export function createRestClient({ baseUrl, email, token, fetch: fetchFn = fetch
       if (value === undefined) throw new TypeError(`${name}: missing path parameter ${key}`);
       return encodeURIComponent(value);
     });
-    const res = await fetchFn(`${base}${path}`, {
+    return await send<T>({
       method: route.method.toUpperCase(),
-      headers: {
-        Authorization: authorization,
-        Accept: 'application/json',
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      path,
+      body,
+      operation: route.operationId ?? name,
     });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // Not JSON (a proxy's error page, say): keep the text.
-    }
-    const operation = route.operationId ?? name;
-    if (!res.ok) throw new RestClientError(res.status, parsed as ApiErrorBody | string, operation);
-    return parsed as T;
   }
 
   return {

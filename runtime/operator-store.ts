@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createToken, listTokens, revokeTokens } from '../auth/tokens';
+import { RestClientError } from '../client/json-call';
 import { createOperatorClient, type RevokeWhat } from '../client/operator';
-import { RestClientError } from '../client/rest';
 import type { Env } from '../config/env';
 import type { DbHandle } from '../db/client';
 import { currentConfig, ensureConfig, saveConfig } from '../db/config-versions';
