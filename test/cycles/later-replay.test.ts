@@ -1,9 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { bundlerOptions, workflowsPath } from '../../worker/create-worker';
+import { MESSAGE_PATHS, replayHistories } from '../support/replay';
 
 // Histories recorded by later code generations, replayed against today's workflow code like the
 // committed message paths in replay.test.ts (which stays as it is):
@@ -13,17 +11,6 @@ import { bundlerOptions, workflowsPath } from '../../worker/create-worker';
 //   'iso-amounts' patches in them (`npm run histories:record -- --out since-charge-gate`, and the same
 //   for the claim recorder), so the gated charge, execute/remove Updates' transitions and the stricter
 //   amount checks are held to determinism too.
-const MESSAGE_PATHS = [
-  'attempts-exhausted',
-  'collected-on-attempt-3',
-  'execute-now',
-  'external-payments',
-  'hard-decline',
-  'pause-resume',
-  'payment-method-updated',
-  'remove',
-  'submits-onto-active-cycle',
-];
 const CLAIM_PATHS = [
   'collected-then-resubmitted',
   'joined-refused-and-claimed-elsewhere',
@@ -45,16 +32,7 @@ describe.each([
   });
 
   it('replays every one of them deterministically', async () => {
-    const histories = files.map((f) => ({
-      workflowId: f,
-      history: historyFromJSON(JSON.parse(readFileSync(join(dir, f), 'utf8'))),
-    }));
-    const failures: string[] = [];
-    let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowsPath, bundlerOptions }, histories)) {
-      replayed++;
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-    }
+    const { failures, replayed } = await replayHistories(dir, files);
     expect(failures).toEqual([]);
     expect(replayed).toBe(files.length);
   });

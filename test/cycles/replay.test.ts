@@ -1,9 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { bundlerOptions, workflowsPath } from '../../worker/create-worker';
+import { MESSAGE_PATHS, replayHistories } from '../support/replay';
 
 // Histories recorded from real runs of every message path (npm run histories:record). Replaying them
 // against today's workflow code proves running cycles survive a deploy: a non-deterministic change
@@ -20,32 +18,11 @@ const files = generations.flatMap((g) =>
 describe('RetryCycle replays its recorded histories', () => {
   it.each(generations)('has a recorded history for every message path (%s)', (generation) => {
     const names = files.filter((f) => join(generation, basename(f)) === f).map((f) => basename(f, '.json'));
-    expect(names.sort()).toEqual(
-      [
-        'attempts-exhausted',
-        'collected-on-attempt-3',
-        'execute-now',
-        'external-payments',
-        'hard-decline',
-        'pause-resume',
-        'payment-method-updated',
-        'remove',
-        'submits-onto-active-cycle',
-      ].sort(),
-    );
+    expect(names.sort()).toEqual([...MESSAGE_PATHS].sort());
   });
 
   it('replays every one of them deterministically', async () => {
-    const histories = files.map((f) => ({
-      workflowId: f,
-      history: historyFromJSON(JSON.parse(readFileSync(join(dir, f), 'utf8'))),
-    }));
-    const failures: string[] = [];
-    let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowsPath, bundlerOptions }, histories)) {
-      replayed++;
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-    }
+    const { failures, replayed } = await replayHistories(dir, files);
     expect(failures).toEqual([]);
     expect(replayed).toBe(files.length);
   });
