@@ -1,10 +1,11 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attempts, cycleEvents, cycles } from '../../db/schema';
+import { cycleEvents } from '../../db/schema';
 import type { CycleDetails } from '../../workflows/cycle-types';
 import { type DocumentRef, documentOf, type FailedPayment } from '../../workflows/failed-payment';
 import { testApp } from '../support/api';
 import { failedPayment, type Harness, ledger, startHarness, testConfig } from '../support/cycle-harness';
+import { attemptsOf as storedAttempts, cyclesOf as storedCycles } from '../support/cycle-rows';
 import { dbKinds } from '../support/databases';
 import { expectNoDoubleCharge } from '../support/ledger-checks';
 
@@ -32,14 +33,8 @@ describe.each(dbKinds)('resubmitting failed payments (%s)', (kind) => {
     const res = await t.json('POST', `${P}/submit_failed_payment`, body);
     return { status: res.status, replayed: res.headers.get('Idempotent-Replayed'), body: await res.json() };
   };
-  const cyclesOf = (doc: DocumentRef) =>
-    h.db.db
-      .select()
-      .from(cycles)
-      .where(and(eq(cycles.documentType, doc.type), eq(cycles.documentId, doc.id)))
-      .orderBy(asc(cycles.id));
-  const attemptsOf = (cycleId: number) =>
-    h.db.db.select().from(attempts).where(eq(attempts.cycleId, cycleId)).orderBy(asc(attempts.attemptNumber));
+  const cyclesOf = (doc: DocumentRef) => storedCycles(h.db.db, doc);
+  const attemptsOf = (cycleId: number) => storedAttempts(h.db.db, cycleId);
   const latestRun = (doc: DocumentRef) => h.cycles.handle(doc).result() as Promise<CycleDetails>;
 
   it('a collected payment submitted again answers 200 as a replay and charges nothing', async () => {

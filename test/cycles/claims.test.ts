@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attemptRow, openCycleIn } from '../../activities/cycle-store';
 import { updateFailure } from '../../api/temporal-errors';
@@ -14,6 +14,7 @@ import {
   startHarness,
   testConfig,
 } from '../support/cycle-harness';
+import { attemptsOf as storedAttempts, cyclesOf as storedCycles } from '../support/cycle-rows';
 import { dbKinds } from '../support/databases';
 import { expectNoDoubleCharge } from '../support/ledger-checks';
 
@@ -33,14 +34,8 @@ describe.each(dbKinds)('payment claims (%s)', (kind) => {
     failedPayment(pm, { account: { segment: 'slow' }, ...extra });
   /** Hard decline: the rules stop at attempt 1, so the run ends in its first workflow task. */
   const stopping = () => failedPayment('sim.approve', { gateway_response_code: 'lost_card' });
-  const cyclesOf = (doc: DocumentRef) =>
-    h.db.db
-      .select()
-      .from(cycles)
-      .where(and(eq(cycles.documentType, doc.type), eq(cycles.documentId, doc.id)))
-      .orderBy(asc(cycles.id));
-  const attemptsOf = (cycleId: number) =>
-    h.db.db.select().from(attempts).where(eq(attempts.cycleId, cycleId)).orderBy(asc(attempts.attemptNumber));
+  const cyclesOf = (doc: DocumentRef) => storedCycles(h.db.db, doc);
+  const attemptsOf = (cycleId: number) => storedAttempts(h.db.db, cycleId);
   /** The latest run of the document's workflow, awaited to its end. */
   const latestRun = (doc: DocumentRef) => h.cycles.handle(doc).result() as Promise<CycleDetails>;
   const refusal = async (call: Promise<unknown>) => {
