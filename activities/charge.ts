@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { toStorableText } from '../workflows/storable-text';
-import type { ChargeRequest, ChargeResult } from './gateway/port';
+import type { ChargeRequest, ChargeResult } from '../domain/charge';
+import { toStorableText } from '../domain/storable-text';
 import type { GatewayRegistry } from './gateway/registry';
 
 /**

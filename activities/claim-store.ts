@@ -8,25 +8,16 @@ import {
   samePayment,
 } from '../db/payment-claims';
 import { attempts } from '../db/schema';
+import type { AttemptRecord } from '../domain/attempt-record';
+import type { DocumentRef, FailedPayment } from '../domain/failed-payment';
+import type { ClaimAnswer } from '../domain/payment-claim';
 import { chooseGroup } from '../policy';
-import type { AttemptRecord } from '../workflows/cycle-types';
-import type { DocumentRef, FailedPayment } from '../workflows/failed-payment';
 import { attemptRow, type BeginCycleInput, type BegunCycle, openCycleIn } from './cycle-store';
 
 // The cycle's side of payment claims (db/payment-claims.ts): since the 'payment-claims' patch a
 // failed payment becomes an attempt only through one of these two calls, each one transaction that
 // claims the payment and stores its (not yet decided) attempt together; `record` then completes the
 // attempt. Both are idempotent, so Temporal may retry them after any failure.
-
-/** What the workflow learns about a payment another cycle (or attempt) already holds. */
-export interface ClaimAnswer {
-  workflow_id: string;
-  cycle_id: number;
-  billing_cycle_id: string;
-  attempt_number: number;
-  /** false when the submitted details differ from those claimed: the submit is refused. */
-  same_payment: boolean;
-}
 
 export interface BeginClaimedCycleInput extends BeginCycleInput {
   /** Attempt 1, as the workflow built it; its customer group is set here. */

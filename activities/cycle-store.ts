@@ -3,9 +3,10 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { currentConfig } from '../db/config-versions';
 import { attempts, cycleEvents, cycles } from '../db/schema';
+import type { AttemptRecord } from '../domain/attempt-record';
+import type { CycleStatus } from '../domain/cycle-status';
+import type { DocumentType, FailedPayment } from '../domain/failed-payment';
 import { chooseGroup, type RetryConfig } from '../policy';
-import type { AttemptRecord, CycleStatus } from '../workflows/cycle-types';
-import type { DocumentType, FailedPayment } from '../workflows/failed-payment';
 
 // Everything a cycle writes to Postgres. Every write is idempotent (keyed by the run, by (cycle,
 // attempt number) or by (cycle, event seq)), so Temporal may retry any of them after any failure.

@@ -1,14 +1,15 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { configVersion } from '../db/config-versions';
-import { attempts, cycleEvents, cycles, type ManualRetryStatus, manualRetries } from '../db/schema';
-import { subtract, toUnits } from '../money/decimal';
-import { mapResponseCode, type RetryConfig } from '../policy';
+import { attempts, cycleEvents, cycles, manualRetries } from '../db/schema';
 import type {
   ManualRetryOutcome,
   ManualRetryOutcomeStatus,
+  ManualRetryStatus,
   RecordManualRetryInput,
-} from '../workflows/manual-retry';
+} from '../domain/manual-retry';
+import { payDown, toUnits } from '../domain/money/decimal';
+import { mapResponseCode, type RetryConfig } from '../policy';
 
 // What a manual retry writes once its charge has answered, in one transaction: the attempt (appended
 // to the cycle's history, `source: "MANUAL"`), the retry's outcome, and — when it paid the document —
@@ -104,8 +105,7 @@ export function createManualRetryStore(db: Db) {
         let cycleStatus = cycle.status;
         let outstanding = cycle.outstanding;
         if (approved) {
-          outstanding =
-            toUnits(collected) >= toUnits(outstanding) ? '0.00' : subtract(outstanding, collected);
+          outstanding = payDown(outstanding, collected);
           if (toUnits(outstanding) <= 0n) cycleStatus = 'collected';
         }
         const [sum] = await tx

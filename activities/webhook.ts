@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import type { WebhookEvent } from '../workflows/deliver-webhook';
+import type { WebhookEvent } from '../domain/webhook-event';
 
 export interface WebhookOptions {
   /** Receiver of the lifecycle events; rules name their own URLs. */

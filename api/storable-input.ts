@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { tryDecodeURIComponent } from 'hono/utils/url';
+import { isStorableText, UNSTORABLE_TEXT, unstorablePath } from '../domain/storable-text';
 import { formatPath } from '../policy';
-import { isStorableText, UNSTORABLE_TEXT, unstorablePath } from '../workflows/storable-text';
 import { errorJson } from './errors';
 
 // One check for every route: an id in the path or query, or a string anywhere in a JSON body, that

@@ -5,14 +5,10 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import type { ActionResult } from '../workflows/action-result';
-import type { CycleDetails, SubmitResult, ZuoraCycle } from '../workflows/cycle-types';
-import {
-  cycleWorkflowId,
-  type DocumentRef,
-  documentOf,
-  type FailedPayment,
-} from '../workflows/failed-payment';
+import type { ActionResult } from '../domain/action-result';
+import type { CycleDetails, SubmitResult } from '../domain/cycle-details';
+import { cycleWorkflowId, type DocumentRef, documentOf, type FailedPayment } from '../domain/failed-payment';
+import type { ZuoraCycle } from '../domain/zuora-view';
 import {
   detailsQuery,
   executeNow,
@@ -24,6 +20,7 @@ import {
   paymentMethodUpdated,
   paymentReceived,
   RETRY_CYCLE_WORKFLOW,
+  type RetryCycleStart,
   remove,
   removeConfirmed,
   resume,
@@ -31,7 +28,6 @@ import {
   stateQuery,
   submitFailedPayment,
 } from '../workflows/messages';
-import type { RetryCycleInput } from '../workflows/retry-cycle';
 import { AccountId, CycleStatus, DebitMemoId, InvoiceId } from '../workflows/search-attributes';
 
 // The typed client for services that speak Temporal: start cycles and send them messages with the
@@ -49,7 +45,7 @@ function startOptions(payment: FailedPayment, taskQueue: string) {
   return {
     workflowId: cycleWorkflowId(doc),
     taskQueue,
-    args: [{ payment }] as [RetryCycleInput],
+    args: [{ payment }] as [RetryCycleStart],
     // Visible in the UI at once; the workflow upserts the rest as the cycle moves.
     typedSearchAttributes: new TypedSearchAttributes([
       { key: AccountId, value: payment.account_id },

@@ -1,10 +1,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { CycleRow, ManualRetryRow } from '../db/billing-cycle-queries';
-import {
-  MANUAL_RETRY_WORKFLOW,
-  type ManualRetryInput,
-  type ManualRetryOutcome,
-} from '../workflows/manual-retry';
+import type { ManualRetryInput, ManualRetryOutcome } from '../domain/manual-retry';
+import { MANUAL_RETRY_WORKFLOW } from '../workflows/messages';
 
 // Starts and awaits the short ManualRetry workflow. The retry row in Postgres is the source of truth:
 // it fixes the workflow id and the charge key, so starting again is always safe.

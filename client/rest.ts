@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { paymentRoutes } from '../api/routes/payment-routes';
-import type { FailedPayment } from '../workflows/failed-payment';
+import type { FailedPayment } from '../domain/failed-payment';
 import { createJsonCaller, type JsonCallerOptions } from './json-call';
 
 // A typed client for the CPR REST API, for TypeScript services that speak HTTP rather than Temporal.

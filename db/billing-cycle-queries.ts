@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, count, eq, inArray, isNull, ne, type SQL, sql } from 'drizzle-orm';
-import { fromUnits, toUnits } from '../money/decimal';
-import type { GateRule } from '../policy';
-import { ACTIVE_STATUSES, type CycleStatus } from '../workflows/cycle-types';
+import type { GateRule } from '../domain/action-result';
+import { chargeKey } from '../domain/charge';
+import { ACTIVE_STATUSES, type CycleStatus } from '../domain/cycle-status';
+import { fromUnits, toUnits } from '../domain/money/decimal';
 import type { Db } from './client';
 import { type CycleRow, type CycleWithAttempts, cycleWithAttempts } from './cycle-with-attempts';
 import { gateManualRetry } from './manual-retry-gate';
@@ -294,7 +295,7 @@ export async function createManualRetry(
         cycleId: cycle.id,
         attemptNumber,
         transactionId: `Transaction-${randomUUID()}`,
-        chargeKey: `cycle-${cycle.id}-attempt-${attemptNumber}`,
+        chargeKey: chargeKey(cycle.id, attemptNumber),
         requestKey: req.requestKey ?? null,
         workflowId: manualRetryWorkflowId(cycle.id, retryId),
         reason: req.reason,

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
-import { ACTIVE_STATUSES, type CycleStatus } from '../workflows/cycle-types';
-import type { DocumentRef, DocumentType } from '../workflows/failed-payment';
-import type { CycleViewInput } from '../workflows/zuora-view';
+import { ACTIVE_STATUSES, type CycleStatus } from '../domain/cycle-status';
+import type { DocumentRef, DocumentType } from '../domain/failed-payment';
+import type { CycleViewInput } from '../domain/zuora-view';
 import type { Db } from './client';
 import { type CycleRow, type CycleWithAttempts, cycleWithAttempts } from './cycle-with-attempts';
 import { preparedPerDatabase } from './prepared';

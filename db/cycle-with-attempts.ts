@@ -1,6 +1,6 @@
 import { getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import type { AttemptRecord } from '../workflows/cycle-types';
+import type { AttemptRecord } from '../domain/attempt-record';
 import { attempts, cycles } from './schema';
 
 // A cycle row and its attempts, read by ONE statement: the attempts come back aggregated into a JSON

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { FailedPayment } from '../workflows/failed-payment';
+import type { FailedPayment } from '../domain/failed-payment';
 import type { Db } from './client';
 import { failedPayments } from './schema';
 

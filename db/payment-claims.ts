@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
-import type { DocumentRef, FailedPayment } from '../workflows/failed-payment';
+import type { DocumentRef, FailedPayment } from '../domain/failed-payment';
 import type { Db } from './client';
 import { canonicalJson } from './failed-payment-store';
 import { attempts, cycles, paymentClaims } from './schema';

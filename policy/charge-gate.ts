@@ -1,3 +1,4 @@
+import type { GateRule } from '../domain/action-result';
 import { DAY_MS, METHOD_ATTEMPT_LIMIT, METHOD_ATTEMPT_WINDOW_DAYS } from './constants';
 import { cycleDeadline, earliestAllowedByMethodLimit } from './guardrails';
 import { classifyNeverRetry } from './never-retry';
@@ -7,8 +8,6 @@ import { formatUtc, parseInstant } from './time';
 // method update and a manual retry all ask `checkCharge` before the gateway sees anything. `decide`
 // applies the same network rules when it schedules; this gate holds them at the moment of charging,
 // with what Postgres knows about the payment method across every cycle (other cycles, manual retries).
-
-export type GateRule = 'never_retry' | 'method_attempt_limit' | 'max_cycle_days';
 
 export interface GateInput {
   /** When the charge would reach the gateway (ISO with offset). */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ALL_REMAINING_CUSTOMERS_ID, MAX_CYCLE_DAYS } from './constants';
-import { crossCheck } from './cross-checks';
 import { isZeroDuration, parseIsoDuration, processorStepMs } from './duration';
 import { isIanaZone } from './time';
 
@@ -157,9 +156,3 @@ export type StopAction = z.output<typeof stopActionSchema>;
 export type Criteria = RetryAction['criteria'];
 
 export const isAllRemainingCustomers = (group: { id: number }) => group.id === ALL_REMAINING_CUSTOMERS_ID;
-
-/** The full schema, cross-field rules included (for API request validation and OpenAPI). */
-export const retryConfigSchema = retryConfigBaseSchema.superRefine((config, ctx) => {
-  for (const issue of crossCheck(config).errors)
-    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-});

@@ -4,7 +4,7 @@
  * as well as in the API.
  */
 
-export { checkCharge, type GateInput, type GateRule, type GateVerdict } from './charge-gate';
+export { checkCharge, type GateInput, type GateVerdict } from './charge-gate';
 export {
   type AttemptRule,
   attemptRuleSchema,
@@ -24,7 +24,6 @@ export {
   type RuleAction,
   responseCodeSchema,
   retryConfigBaseSchema,
-  retryConfigSchema,
   ruleActionSchema,
   type Settings,
   type StopAction,

@@ -13,13 +13,13 @@ import { createCycleClient } from '../client/cycles';
 import { createDb } from '../db/client';
 import { ensureConfig } from '../db/config-versions';
 import { migrateDb } from '../db/migrate';
+import type { FailedPayment } from '../domain/failed-payment';
 import { createSimServer } from '../sim/server';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
 import { startDevServer } from '../temporal/dev-server';
 import { projectRoot, resolveTemporal } from '../temporal/resolve-binary';
 import { testConfig } from '../test/support/test-config';
 import { createWorker } from '../worker/create-worker';
-import type { FailedPayment } from '../workflows/failed-payment';
 
 /**
  * The folder under test/fixtures/histories to record into: `--out <folder>` on the command line, else the

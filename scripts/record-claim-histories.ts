@@ -2,7 +2,7 @@
 // (resubmits answered from a claim, runs that open no cycle, joined and refused payments) under
 // test/fixtures/histories/payment-claims/, which test/cycles/claims-replay.test.ts replays. Kept apart
 // from scripts/record-histories.ts so re-recording these never touches the committed message paths.
-import { cycleWorkflowId, documentOf, type FailedPayment } from '../workflows/failed-payment';
+import { cycleWorkflowId, documentOf, type FailedPayment } from '../domain/failed-payment';
 import { outFolder, startRecorder } from './history-recorder';
 
 const recorder = await startRecorder({

@@ -3,7 +3,7 @@
 // current workflow code, so a change that breaks determinism for running cycles fails CI.
 // Re-record (and review the diff) only when a change is meant to be incompatible, e.g. behind patched().
 import { setTimeout as sleep } from 'node:timers/promises';
-import { documentOf, type FailedPayment } from '../workflows/failed-payment';
+import { documentOf, type FailedPayment } from '../domain/failed-payment';
 import { outFolder, startRecorder } from './history-recorder';
 
 const recorder = await startRecorder({ taskQueue: 'record-histories', out: outFolder([]) });

@@ -1,4 +1,4 @@
-import { isDecimal, toUnits } from '../money/decimal';
+import { isDecimal, toUnits } from '../domain/money/decimal';
 
 // The simulator takes amounts in the one decimal format the service uses (money/decimal.ts); these
 // are only its own conveniences on top.

@@ -10,13 +10,3 @@ export function searchAttributeFlags(): string[] {
     `${key.name}=${cliType[key.type as keyof typeof cliType]}`,
   ]);
 }
-
-/** `temporal operator search-attribute create` arguments, for an existing server. */
-export function searchAttributeCreateArgs(): string[] {
-  return customSearchAttributes.flatMap((key) => [
-    '--name',
-    key.name,
-    '--type',
-    cliType[key.type as keyof typeof cliType],
-  ]);
-}

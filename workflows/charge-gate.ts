@@ -1,3 +1,5 @@
+import type { AttemptRecord } from '../domain/attempt-record';
+import type { FinalStatus } from '../domain/cycle-status';
 import {
   alignToProcessor,
   checkCharge,
@@ -6,7 +8,6 @@ import {
   type RetryConfig,
 } from '../policy';
 import { localStore } from './charge';
-import type { AttemptRecord, FinalStatus } from './cycle-types';
 
 // The workflow side of the one gate in front of every charge (policy/charge-gate.ts): read what
 // Postgres knows about the payment method across every cycle, add this cycle's own attempts (one may

@@ -6,7 +6,7 @@ import {
   proxyLocalActivities,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ChargeRequest, ChargeResult } from '../activities/gateway/port';
+import type { ChargeRequest, ChargeResult } from '../domain/charge';
 
 // How every workflow charges and records: RetryCycle's attempts and ManualRetry's one charge share
 // these options, so both keep the same no-double-charge rules.

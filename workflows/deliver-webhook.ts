@@ -1,12 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-
-export interface WebhookEvent {
-  event: 'cycle.started' | 'attempt.failed' | 'cycle.completed' | 'rule.webhook';
-  /** A rule's own webhook; unset means the lifecycle receiver configured by WEBHOOK_URL. */
-  url?: string | undefined;
-  payload: Record<string, unknown>;
-}
+import type { WebhookEvent } from '../domain/webhook-event';
 
 const { postWebhook } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',

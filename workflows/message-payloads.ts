@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isStorableText, toStorableText, UNSTORABLE_TEXT } from './storable-text';
+import { isStorableText, toStorableText, UNSTORABLE_TEXT } from '../domain/storable-text';
 
 // The payloads of the cycle's Signals and Updates, checked where the workflow receives them. Other
 // services send these without our API in between, so the workflow is the boundary: a payload Postgres

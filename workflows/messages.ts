@@ -1,12 +1,20 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ActionResult } from './action-result';
-import type { CycleDetails, SubmitResult, ZuoraCycle } from './cycle-types';
-import type { FailedPayment } from './failed-payment';
+import type { ActionResult } from '../domain/action-result';
+import type { CycleDetails, SubmitResult } from '../domain/cycle-details';
+import type { FailedPayment } from '../domain/failed-payment';
+import type { ZuoraCycle } from '../domain/zuora-view';
 
 // Every message a cycle understands, defined once: the workflow handles these, and the API and other
 // services import the same definitions to send them.
 
 export const RETRY_CYCLE_WORKFLOW = 'RetryCycle';
+/** What a cycle is started with: the failed payment that opens it. */
+export interface RetryCycleStart {
+  payment: FailedPayment;
+}
+
+/** One operator-requested retry of an ended cycle (domain/manual-retry.ts is its input and outcome). */
+export const MANUAL_RETRY_WORKFLOW = 'ManualRetry';
 
 /** Adds a failed payment to the cycle and returns once it is recorded (update-with-start opens one). */
 export const submitFailedPayment = defineUpdate<SubmitResult, [FailedPayment]>('submitFailedPayment');

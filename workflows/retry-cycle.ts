@@ -13,9 +13,26 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BeginClaimedCycleInput, ClaimAnswer } from '../activities/claim-store';
-import { amountProblem } from '../money/currency';
-import { isZeroOrLess, subtract, toUnits } from '../money/decimal';
+import type { BeginClaimedCycleInput } from '../activities/claim-store';
+import type { ActionResult, CycleAction } from '../domain/action-result';
+import type { AttemptRecord } from '../domain/attempt-record';
+import { externalAttempt } from '../domain/attempt-record';
+import { chargeKey } from '../domain/charge';
+import type { CycleDetails, SubmitResult } from '../domain/cycle-details';
+import type { CycleStatus, FinalStatus } from '../domain/cycle-status';
+import { isFinal } from '../domain/cycle-status';
+import {
+  type DocumentRef,
+  documentOf,
+  type FailedPayment,
+  failedPaymentSchema,
+} from '../domain/failed-payment';
+import { amountProblem } from '../domain/money/currency';
+import { isLegacyAmount, isZeroOrLess, payDown } from '../domain/money/decimal';
+import type { ClaimAnswer } from '../domain/payment-claim';
+import { claimConflict, membershipProblem } from '../domain/payment-claim';
+import type { WebhookEvent } from '../domain/webhook-event';
+import { toZuoraCycle } from '../domain/zuora-view';
 import {
   type CustomerGroup,
   chooseGroup,
@@ -26,13 +43,9 @@ import {
   type RetryConfig,
 } from '../policy';
 import { formatLocal } from '../policy/time';
-import type { ActionResult, CycleAction } from './action-result';
 import { chargeOnce, localStore, store } from './charge';
 import { CHARGE_GATE_PATCH, gateCharge, planRefusal } from './charge-gate';
-import type { AttemptRecord, CycleDetails, CycleStatus, FinalStatus, SubmitResult } from './cycle-types';
-import { isFinal } from './cycle-types';
-import { deliverWebhook, type WebhookEvent } from './deliver-webhook';
-import { type DocumentRef, documentOf, type FailedPayment, failedPaymentSchema } from './failed-payment';
+import { deliverWebhook } from './deliver-webhook';
 import {
   actionRequestSchema,
   paymentMethodUpdatedSchema,
@@ -49,6 +62,7 @@ import {
   pauseConfirmed,
   paymentMethodUpdated,
   paymentReceived,
+  type RetryCycleStart,
   remove,
   removeConfirmed,
   resume,
@@ -56,14 +70,13 @@ import {
   stateQuery,
   submitFailedPayment,
 } from './messages';
-import { answerFromClaim, claimConflict, externalAttempt, membershipProblem } from './payment-claims';
+import { submitAnswerFromClaim } from './payment-claims';
 import {
   AttemptCount,
   CustomerGroup as CustomerGroupKey,
   CycleStatus as CycleStatusKey,
   NextAttemptAt,
 } from './search-attributes';
-import { toZuoraCycle } from './zuora-view';
 
 // One retry cycle for one billing document. Everything here is deterministic: the policy is pure code,
 // time is the workflow's clock, and every side effect (database, gateway, webhooks) is an activity, so
@@ -90,9 +103,7 @@ export interface CarriedState {
   event_seq: number;
 }
 
-export interface RetryCycleInput {
-  /** The failed payment that opened the cycle. */
-  payment: FailedPayment;
+export interface RetryCycleInput extends RetryCycleStart {
   carried?: CarriedState;
   /** Further failed payments for the same document, queued behind the first (from a previous run). */
   pending?: FailedPayment[];
@@ -241,7 +252,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       const firstAnswer = !acknowledged.has(payment.payment_id);
       acknowledged.add(payment.payment_id);
       const elsewhere = claimedElsewhere.get(payment.payment_id);
-      if (elsewhere) return answerFromClaim(elsewhere, payment.payment_id);
+      if (elsewhere) return submitAnswerFromClaim(elsewhere, payment.payment_id);
       const attempt = recordedAttemptOf(payment.payment_id);
       if (!ids || !attempt) {
         throw ApplicationFailure.nonRetryable(
@@ -454,7 +465,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     const badAmount = isoAmounts
       ? amountProblem(payment.amount, first.currency) !== undefined
       : // The check of runs from before 'iso-amounts', kept only so their histories replay.
-        !/^\d{1,15}(\.\d{1,4})?$/.test(payment.amount);
+        !isLegacyAmount(payment.amount);
     if (payment.currency !== first.currency || badAmount) {
       pendingEvents.push({
         reason: 'payment_ignored',
@@ -464,8 +475,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       return;
     }
     if (payment.payment_id) externalPaymentIds.add(payment.payment_id);
-    outstanding =
-      toUnits(payment.amount) >= toUnits(outstanding) ? '0.00' : subtract(outstanding, payment.amount);
+    outstanding = payDown(outstanding, payment.amount);
     pendingEvents.push({ reason: 'payment_received', detail: { ...payment, outstanding } });
     changes++;
   });
@@ -870,7 +880,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
       executeOverride = null;
     }
     const n = attempts.length + 1;
-    const key = `cycle-${ids.cycle_id}-attempt-${n}`;
+    const key = chargeKey(ids.cycle_id, n);
     const amount = outstanding;
     // Nothing awaits between the checks above and the charge below, so a remove handled before this
     // line stops the charge, and one handled after it sees `charging` and waits for the answer.
@@ -917,10 +927,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
     attempts.push(attempt);
     dirtyAttempts.add(n);
     if (approved) {
-      outstanding =
-        toUnits(result.amount_collected) >= toUnits(outstanding)
-          ? '0.00'
-          : subtract(outstanding, result.amount_collected);
+      outstanding = payDown(outstanding, result.amount_collected);
       return await end('collected', 'collected');
     }
     if (failedHard) {

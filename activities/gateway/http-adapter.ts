@@ -28,9 +28,10 @@
  * GatewayUnavailableError and the caller (Temporal) retries the charge with the same key.
  */
 import { z } from 'zod';
-import { isDecimal } from '../../money/decimal';
+import type { ChargeResult } from '../../domain/charge';
+import { isDecimal } from '../../domain/money/decimal';
 import { createJsonGatewayAdapter } from './json-adapter';
-import type { ChargeResult, GatewayAdapter } from './port';
+import type { GatewayAdapter } from './port';
 import { BaseUrl, normalizeStatus, TimeoutMs } from './transport';
 
 export interface HttpAdapterConfig {

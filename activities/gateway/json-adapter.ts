@@ -1,4 +1,5 @@
-import type { ChargeResult, GatewayAdapter } from './port';
+import type { ChargeResult } from '../../domain/charge';
+import type { GatewayAdapter } from './port';
 import { chargeBody, chargeWithRecovery, lookupFlow, sendJson } from './transport';
 
 // What every JSON gateway adapter shares: POST a charge to `{chargesUrl}` with the idempotency key,

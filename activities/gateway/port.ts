@@ -23,29 +23,7 @@
  * whatever RetryPolicy the activity uses. `retryable` mirrors it for non-Temporal callers.
  */
 import { ApplicationFailure } from '@temporalio/common';
-
-export type ChargeStatus = 'approved' | 'declined' | 'error';
-
-export interface ChargeRequest {
-  gateway_id: string;
-  payment_method_id: string;
-  /** Decimal string in major units, e.g. "100.00". */
-  amount: string;
-  /** ISO 4217, e.g. "USD". */
-  currency: string;
-  /** `cycle-<id>-attempt-<n>`; reused verbatim on every retry of the same attempt. */
-  idempotency_key: string;
-  metadata?: Record<string, string>;
-}
-
-export interface ChargeResult {
-  status: ChargeStatus;
-  code: string;
-  message: string;
-  gateway_payment_id: string | null;
-  /** Decimal string; "0"/"0.00" unless approved. */
-  amount_collected: string;
-}
+import type { ChargeRequest, ChargeResult } from '../../domain/charge';
 
 export interface GatewayCallOptions {
   /** Aborts the call (e.g. activity cancellation). The abort reason is rethrown as is; no lookup is made. */

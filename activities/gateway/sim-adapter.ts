@@ -7,9 +7,10 @@
  * failure (GATEWAY_ERROR_CODES, e.g. `processing_error`) is mapped to status `error`.
  */
 import { z } from 'zod';
-import { isDecimal } from '../../money/decimal';
+import type { ChargeResult } from '../../domain/charge';
+import { isDecimal } from '../../domain/money/decimal';
 import { createJsonGatewayAdapter } from './json-adapter';
-import type { ChargeResult, GatewayAdapter } from './port';
+import type { GatewayAdapter } from './port';
 import { BaseUrl, normalizeStatus, TimeoutMs } from './transport';
 
 export interface SimAdapterConfig {

@@ -1,9 +1,7 @@
 /** JSON-over-HTTP plumbing shared by the gateway adapters (global fetch + AbortSignal.timeout). */
 import { z } from 'zod';
+import type { ChargeRequest, ChargeResult, ChargeStatus } from '../../domain/charge';
 import {
-  type ChargeRequest,
-  type ChargeResult,
-  type ChargeStatus,
   GATEWAY_ERROR_CODES,
   type GatewayAdapter,
   type GatewayCallOptions,

@@ -14,8 +14,8 @@ import {
   NO_SUBSCRIPTION,
 } from '../../db/billing-cycle-queries';
 import type { Db } from '../../db/client';
-import { formatAmount } from '../../money/currency';
-import type { AttemptRecord } from '../../workflows/cycle-types';
+import type { AttemptRecord } from '../../domain/attempt-record';
+import { formatAmount } from '../../domain/money/currency';
 import type { AppEnv } from '../context';
 import { ApiError, errorSchema } from '../errors';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotently } from '../idempotency';

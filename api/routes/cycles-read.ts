@@ -1,8 +1,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from '../../db/client';
 import { type CycleScope, cycleHistory } from '../../db/cycle-queries';
-import type { ZuoraCycle } from '../../workflows/cycle-types';
-import { toZuoraCycle } from '../../workflows/zuora-view';
+import type { ZuoraCycle } from '../../domain/zuora-view';
+import { toZuoraCycle } from '../../domain/zuora-view';
 import type { AppEnv } from '../context';
 import {
   accountCycleHistoryRoute,

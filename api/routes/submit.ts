@@ -4,8 +4,9 @@ import type { CycleClient } from '../../client/cycles';
 import type { Db } from '../../db/client';
 import { findFailedPayment, registerFailedPayment } from '../../db/failed-payment-store';
 import { claimOf, findClaim, samePayment } from '../../db/payment-claims';
-import type { SubmitResult } from '../../workflows/cycle-types';
-import { documentOf, type FailedPayment, failedPaymentSchema } from '../../workflows/failed-payment';
+import type { SubmitResult } from '../../domain/cycle-details';
+import { documentOf, type FailedPayment, failedPaymentSchema } from '../../domain/failed-payment';
+import { answerFromClaim } from '../../domain/payment-claim';
 import type { AppEnv } from '../context';
 import { ApiError, zodErrorItems } from '../errors';
 import { idempotently } from '../idempotency';
@@ -91,22 +92,15 @@ function requireKnownGateway(payment: FailedPayment, gatewayIds: readonly string
  * The answer to a submit of a payment some cycle already holds: that cycle, nothing added; 409 when the
  * details differ from those claimed (a payment_id names one payment). Null when it is not claimed.
  */
-async function answerFromClaim(db: Db, payment: FailedPayment): Promise<SubmitResult | null> {
+async function answerFromStoredClaim(db: Db, payment: FailedPayment): Promise<SubmitResult | null> {
   const claim = await claimOf(db, payment);
   if (!claim) return null;
-  if (!samePayment(claim.payment, payment)) {
-    throw new ApiError(
-      409,
-      `Payment ${payment.payment_id} already entered retry cycle ${claim.cycle_id} (${claim.billing_cycle_id}) with other details; a payment_id names one payment`,
-    );
-  }
-  return {
-    workflow_id: claim.workflow_id,
-    cycle_id: claim.cycle_id,
-    billing_cycle_id: claim.billing_cycle_id,
-    added: false,
-    attempt_number: claim.attempt_number,
-  };
+  const answered = answerFromClaim(
+    { ...claim, same_payment: samePayment(claim.payment, payment) },
+    payment.payment_id,
+  );
+  if (answered.kind === 'conflict') throw new ApiError(409, answered.message);
+  return answered.answer;
 }
 
 function documentAlreadyCollected(
@@ -169,7 +163,7 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
     for (;;) {
       // A payment enters a cycle once, ever: one already claimed is answered from its claim, before
       // and between tries, and no workflow is started for it.
-      const claimed = await answerFromClaim(db, payment);
+      const claimed = await answerFromStoredClaim(db, payment);
       if (claimed) return claimed;
       try {
         return await cycles.submit(payment);

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { failedPaymentShape, refineFailedPayment } from '../../workflows/failed-payment';
+import { failedPaymentShape, refineFailedPayment } from '../../domain/failed-payment';
 import { submitRequestExample } from './zuora-examples';
 
 // The failed payment as our API takes it: registered ahead (POST /api/v1/payments/failed_payments) or
@@ -43,13 +43,9 @@ export const submitFailedPaymentRequestSchema = z
     example: submitRequestExample,
   });
 
-/** The fields a submit needs besides `payment_id` when the payment was not registered. */
-export const DETAIL_FIELDS = Object.keys(details) as (keyof typeof details)[];
-
 export const registeredPaymentSchema = z
   .object({ success: z.literal(true), payment_id: z.string() })
   .strict()
   .openapi('RegisteredFailedPayment', {
     example: { success: true, payment_id: failedPaymentExample.payment_id },
   });
-export type RegisteredPaymentBody = z.infer<typeof registeredPaymentSchema>;

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { DECIMAL_PATTERN } from '../../money/decimal';
+import { DECIMAL_PATTERN } from '../../domain/money/decimal';
 import { idempotencyKeyHeader } from '../idempotency';
 
 // SmartPay-style billing cycles and manual retries (reference §8; J.P. Morgan Mobility Payment

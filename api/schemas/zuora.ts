@@ -90,11 +90,6 @@ export const accountCycleSchema = z
     description: 'Retry cycle object of an account: each carries its invoice_id or its debit_memo_id',
   });
 
-export type ZuoraAttemptBody = z.infer<typeof zuoraAttemptSchema>;
-export type InvoiceCycleBody = z.infer<typeof invoiceCycleSchema>;
-export type DebitMemoCycleBody = z.infer<typeof debitMemoCycleSchema>;
-export type AccountCycleBody = z.infer<typeof accountCycleSchema>;
-
 const exampleDebitMemoId = '2c92c0fa7853052701785a38f3bb267f';
 /** No debit memo example is published; seed 002's invoice example with a debit memo instead. */
 export const activeDebitMemoCyclesExample = {
@@ -153,10 +148,6 @@ export const accountCycleHistorySchema = cycles(
   accountCycleHistoryExample,
 );
 
-export type InvoiceCyclesBody = z.infer<typeof activeInvoiceCyclesSchema>;
-export type DebitMemoCyclesBody = z.infer<typeof activeDebitMemoCyclesSchema>;
-export type AccountCyclesBody = z.infer<typeof activeAccountCyclesSchema>;
-
 const resultSchema = (name: string, example: { success: boolean; message: string }) =>
   z
     .object({
@@ -194,7 +185,6 @@ export const submitResponseSchema = z
   })
   .strict()
   .openapi('SubmitPaymentToCycleResponse', { example: submitExample });
-export type ActionResultBody = z.infer<typeof executeResponseSchema>;
 
 /** Zuora prints our numeric cycle ids: `[290, 291]`. */
 export const executeMessage = (ids: readonly number[]) =>

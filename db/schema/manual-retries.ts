@@ -11,13 +11,11 @@ import {
   unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { MANUAL_RETRY_STATUSES } from '../../domain/manual-retry';
 import { cycles } from './cycles';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const money = (name: string) => numeric(name, { precision: 19, scale: 4 });
-
-export const MANUAL_RETRY_STATUSES = ['pending', 'succeeded', 'declined', 'error'] as const;
-export type ManualRetryStatus = (typeof MANUAL_RETRY_STATUSES)[number];
 
 /**
  * One operator-requested retry of a cycle that ended without collecting (SmartPay "manual retry").

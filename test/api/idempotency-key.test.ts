@@ -6,7 +6,7 @@ import { manualRetrySchema } from '../../api/schemas/smartpay';
 import { createManualRetryClient } from '../../client/manual-retries';
 import { claimKey } from '../../db/idempotency-keys';
 import { failedPayments, idempotencyKeys, manualRetries } from '../../db/schema';
-import { documentOf, type FailedPayment } from '../../workflows/failed-payment';
+import { documentOf, type FailedPayment } from '../../domain/failed-payment';
 import { TEST_TOKEN, TEST_USER, testApp } from '../support/api';
 import { eventually, failedPayment, type Harness, startHarness, testConfig } from '../support/cycle-harness';
 import { dbKinds } from '../support/databases';

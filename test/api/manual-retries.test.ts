@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingCyclePageSchema, billingCycleSchema, manualRetrySchema } from '../../api/schemas/smartpay';
 import { createManualRetryClient } from '../../client/manual-retries';
 import { attempts, cycleEvents, cycles, manualRetries } from '../../db/schema';
+import type { CycleDetails } from '../../domain/cycle-details';
+import { documentOf, type FailedPayment } from '../../domain/failed-payment';
 import { createSimServer } from '../../sim/server';
-import type { CycleDetails } from '../../workflows/cycle-types';
-import { documentOf, type FailedPayment } from '../../workflows/failed-payment';
 import { basic, TEST_TOKEN, testApp } from '../support/api';
 import {
   eventually,

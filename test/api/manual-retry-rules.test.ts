@@ -3,8 +3,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualRetryClient } from '../../client/manual-retries';
 import { attempts, manualRetries } from '../../db/schema';
-import type { CycleDetails } from '../../workflows/cycle-types';
-import { documentOf, type FailedPayment } from '../../workflows/failed-payment';
+import type { CycleDetails } from '../../domain/cycle-details';
+import { documentOf, type FailedPayment } from '../../domain/failed-payment';
 import { TEST_TOKEN, testApp } from '../support/api';
 import {
   eventually,

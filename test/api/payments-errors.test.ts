@@ -2,8 +2,8 @@ import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CycleClient } from '../../client/cycles';
-import type { SubmitResult } from '../../workflows/cycle-types';
-import type { FailedPayment } from '../../workflows/failed-payment';
+import type { SubmitResult } from '../../domain/cycle-details';
+import type { FailedPayment } from '../../domain/failed-payment';
 import { testApp } from '../support/api';
 
 // How the payment routes answer Temporal's failures: a stand-in cycle client throws exactly what the

@@ -10,7 +10,7 @@ import {
   invoiceCycleHistorySchema,
 } from '../../api/schemas/zuora';
 import { cycles, failedPayments } from '../../db/schema';
-import type { FailedPayment } from '../../workflows/failed-payment';
+import type { FailedPayment } from '../../domain/failed-payment';
 import { basic, testApp } from '../support/api';
 import {
   eventually,

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualRetryClient } from '../../client/manual-retries';
 import { cycles } from '../../db/schema';
-import type { FailedPayment } from '../../workflows/failed-payment';
+import type { FailedPayment } from '../../domain/failed-payment';
 import { basic, TEST_TOKEN, testApp } from '../support/api';
 import { eventually, failedPayment, type Harness, startHarness, testConfig } from '../support/cycle-harness';
 import { dbKinds } from '../support/databases';

@@ -1,8 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleEvents } from '../../db/schema';
-import type { CycleDetails } from '../../workflows/cycle-types';
-import { type DocumentRef, documentOf, type FailedPayment } from '../../workflows/failed-payment';
+import type { CycleDetails } from '../../domain/cycle-details';
+import { type DocumentRef, documentOf, type FailedPayment } from '../../domain/failed-payment';
 import { testApp } from '../support/api';
 import { failedPayment, type Harness, ledger, startHarness, testConfig } from '../support/cycle-harness';
 import { attemptsOf as storedAttempts, cyclesOf as storedCycles } from '../support/cycle-rows';

@@ -1,8 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { amountProblem, CURRENCY_CODES, formatAmount, isCurrency, minorUnits } from '../../money/currency';
-import { fromUnits, isDecimal, toUnits } from '../../money/decimal';
-import { failedPaymentSchema } from '../../workflows/failed-payment';
+import { failedPaymentSchema } from '../../domain/failed-payment';
+import {
+  amountProblem,
+  CURRENCY_CODES,
+  formatAmount,
+  isCurrency,
+  minorUnits,
+} from '../../domain/money/currency';
+import { fromUnits, isDecimal, toUnits } from '../../domain/money/decimal';
 import { failedPayment } from '../support/cycle-harness';
 
 // The one decimal format and the currency table every boundary checks amounts with, checked against

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { failedPaymentSchema } from '../../workflows/failed-payment';
-import { isStorableText, toStorableText, unstorablePath } from '../../workflows/storable-text';
+import { failedPaymentSchema } from '../../domain/failed-payment';
+import { isStorableText, toStorableText, unstorablePath } from '../../domain/storable-text';
 import { failedPayment } from '../support/cycle-harness';
 
 // What Postgres text/jsonb can hold: no U+0000 and no unpaired UTF-16 surrogate. Checked against the

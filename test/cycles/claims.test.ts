@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attemptRow, openCycleIn } from '../../activities/cycle-store';
 import { updateFailure } from '../../api/temporal-errors';
 import { attempts, cycleEvents, cycles } from '../../db/schema';
-import type { CycleDetails } from '../../workflows/cycle-types';
-import { type DocumentRef, documentOf, type FailedPayment } from '../../workflows/failed-payment';
-import { externalAttempt } from '../../workflows/payment-claims';
+import { externalAttempt } from '../../domain/attempt-record';
+import type { CycleDetails } from '../../domain/cycle-details';
+import { type DocumentRef, documentOf, type FailedPayment } from '../../domain/failed-payment';
 import {
   eventually,
   failedPayment,

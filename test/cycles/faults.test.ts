@@ -3,9 +3,9 @@ import postgres from 'postgres';
 import { describe, expect, inject, it } from 'vitest';
 import { queryRows } from '../../db/rows';
 import { attempts, cycles } from '../../db/schema';
+import type { CycleDetails } from '../../domain/cycle-details';
+import { documentOf } from '../../domain/failed-payment';
 import { createSimServer } from '../../sim/server';
-import type { CycleDetails } from '../../workflows/cycle-types';
-import { documentOf } from '../../workflows/failed-payment';
 import { cleanupsAfterAll } from '../support/cleanups';
 import {
   eventually,

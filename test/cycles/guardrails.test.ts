@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attempts, cycleEvents } from '../../db/schema';
-import { documentOf, type FailedPayment } from '../../workflows/failed-payment';
+import { documentOf, type FailedPayment } from '../../domain/failed-payment';
 import { testApp } from '../support/api';
 import {
   eventually,

@@ -1,8 +1,8 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attempts, cycleEvents, cycles } from '../../db/schema';
-import type { CycleDetails } from '../../workflows/cycle-types';
-import { documentOf } from '../../workflows/failed-payment';
+import type { CycleDetails } from '../../domain/cycle-details';
+import { documentOf } from '../../domain/failed-payment';
 import {
   eventually,
   failedPayment,

@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleEvents, cycles } from '../../db/schema';
-import { documentOf } from '../../workflows/failed-payment';
+import { documentOf } from '../../domain/failed-payment';
 import {
   pauseConfirmed,
   paymentMethodUpdated,

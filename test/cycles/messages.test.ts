@@ -1,8 +1,8 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attempts, cycles } from '../../db/schema';
-import type { CycleDetails } from '../../workflows/cycle-types';
-import { type DocumentRef, documentOf } from '../../workflows/failed-payment';
+import type { CycleDetails } from '../../domain/cycle-details';
+import { type DocumentRef, documentOf } from '../../domain/failed-payment';
 import {
   eventually,
   failedPayment,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { externalAttempt, membershipProblem } from '../../workflows/payment-claims';
+import { externalAttempt } from '../../domain/attempt-record';
+import { membershipProblem } from '../../domain/payment-claim';
 
 // The pure rules behind "a payment enters a cycle once, ever" (workflows/payment-claims.ts).
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CycleDetails } from '../../domain/cycle-details';
+import { documentOf } from '../../domain/failed-payment';
 import { createSimServer } from '../../sim/server';
-import type { CycleDetails } from '../../workflows/cycle-types';
-import { documentOf } from '../../workflows/failed-payment';
 import { testApp } from '../support/api';
 import { failedPayment, type Harness, startHarness, testConfig } from '../support/cycle-harness';
 import { dbKinds } from '../support/databases';

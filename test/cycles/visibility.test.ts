@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER } from '../../activities/webhook';
+import type { CycleDetails } from '../../domain/cycle-details';
+import { documentOf } from '../../domain/failed-payment';
 import type { RetryConfig } from '../../policy';
-import type { CycleDetails } from '../../workflows/cycle-types';
-import { documentOf } from '../../workflows/failed-payment';
 import { eventually, failedPayment, type Harness, startHarness, testConfig } from '../support/cycle-harness';
 
 const SECRET = 'webhook-secret-for-tests-0123456789';

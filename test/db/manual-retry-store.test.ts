@@ -11,7 +11,7 @@ import { createDb, type DbHandle } from '../../db/client';
 import { ensureConfig } from '../../db/config-versions';
 import { migrateDb } from '../../db/migrate';
 import { attempts, cycles, manualRetries } from '../../db/schema';
-import type { RecordManualRetryInput } from '../../workflows/manual-retry';
+import type { RecordManualRetryInput } from '../../domain/manual-retry';
 import { type DbKind, dbKinds, openTestDb } from '../support/databases';
 import { testConfig } from '../support/test-config';
 

@@ -3,8 +3,8 @@ import { attemptRow, openCycleIn } from '../../activities/cycle-store';
 import type { DbHandle } from '../../db/client';
 import { claimOf, findClaim, insertClaim, samePayment } from '../../db/payment-claims';
 import { attempts } from '../../db/schema';
-import type { FailedPayment } from '../../workflows/failed-payment';
-import { externalAttempt } from '../../workflows/payment-claims';
+import { externalAttempt } from '../../domain/attempt-record';
+import type { FailedPayment } from '../../domain/failed-payment';
 import { type DbKind, dbKinds, openTestDb } from '../support/databases';
 
 // payment_claims on both drivers: the first claim wins, a retried claim is still its own, and payments

@@ -4,11 +4,8 @@ import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpAdapter, parseHttpResult } from '../../activities/gateway/http-adapter';
-import {
-  type ChargeRequest,
-  GatewayRequestError,
-  GatewayUnavailableError,
-} from '../../activities/gateway/port';
+import { GatewayRequestError, GatewayUnavailableError } from '../../activities/gateway/port';
+import type { ChargeRequest } from '../../domain/charge';
 
 /** A tiny in-house payment service following the documented contract, with scripted misbehaviour. */
 type Behaviour =

@@ -1,12 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ChargeRequest,
-  type ChargeResult,
-  GatewayRequestError,
-  GatewayUnavailableError,
-} from '../../activities/gateway/port';
+import { GatewayRequestError, GatewayUnavailableError } from '../../activities/gateway/port';
 import { createSimAdapter } from '../../activities/gateway/sim-adapter';
+import type { ChargeRequest, ChargeResult } from '../../domain/charge';
 import type { SimServer } from '../../sim/server';
 import { key, startSim, uniq } from '../sim/helpers';
 

@@ -9,11 +9,11 @@ import type { WebhookOptions } from '../../activities/webhook';
 import { type CycleClient, createCycleClient } from '../../client/cycles';
 import type { DbHandle } from '../../db/client';
 import { ensureConfig } from '../../db/config-versions';
+import type { FailedPayment } from '../../domain/failed-payment';
 import type { RetryConfig } from '../../policy';
 import { createSimServer } from '../../sim/server';
 import { projectRoot } from '../../temporal/resolve-binary';
 import { createWorker } from '../../worker/create-worker';
-import type { FailedPayment } from '../../workflows/failed-payment';
 import { type DbKind, openTestDb } from './databases';
 import { testConfig } from './test-config';
 

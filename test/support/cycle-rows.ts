@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { attempts, cycles } from '../../db/schema';
-import type { DocumentRef } from '../../workflows/failed-payment';
+import type { DocumentRef } from '../../domain/failed-payment';
 
 // What the store holds for a document, in order: the cycle rows (oldest first) and a cycle's attempts.
 

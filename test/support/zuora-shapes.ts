@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { FailedPayment } from '../../workflows/failed-payment';
+import type { FailedPayment } from '../../domain/failed-payment';
 
 /** An ISO instant in UTC with milliseconds, as Zuora writes `next_attempt` and `time_of_execution`. */
 export const UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

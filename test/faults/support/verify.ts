@@ -3,8 +3,10 @@ import { mapLimit } from '../../../api/routes/map-limit';
 import type { CycleClient } from '../../../client/cycles';
 import type { Db } from '../../../db/client';
 import { attempts, cycles } from '../../../db/schema';
-import type { CycleDetails, FinalStatus, ZuoraCycle } from '../../../workflows/cycle-types';
-import { documentOf, type FailedPayment } from '../../../workflows/failed-payment';
+import type { CycleDetails } from '../../../domain/cycle-details';
+import type { FinalStatus } from '../../../domain/cycle-status';
+import { documentOf, type FailedPayment } from '../../../domain/failed-payment';
+import type { ZuoraCycle } from '../../../domain/zuora-view';
 import { stateQuery } from '../../../workflows/messages';
 
 // What a cycle must end as, and the check that it did: the workflow's result and `state` query, the

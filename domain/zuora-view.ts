@@ -1,9 +1,38 @@
-import type { AttemptRecord, ZuoraAttempt, ZuoraCycle } from './cycle-types';
-import { type CycleStatus, zuoraStatus } from './cycle-types';
+import type { AttemptRecord } from './attempt-record';
+import { type CycleStatus, type ZuoraStatus, zuoraStatus } from './cycle-status';
 import type { DocumentType } from './failed-payment';
 
 // The single mapping from our records to Zuora's shapes: the `state` query (active endpoints) and the
 // history endpoints (from Postgres) both go through it, so the two can never disagree.
+
+/** Zuora's attempt object, field for field. */
+export interface ZuoraAttempt {
+  attempt_number: number;
+  zuora_payment_id: string;
+  time_of_execution: string;
+  source: string;
+  cpr_generated: boolean;
+  success: boolean;
+  amount_collected: string;
+  action_info: { action: 'Retry' | 'Stop' };
+  retry_info: { next?: string; criteria?: string; api_updated_retry_time?: string };
+  mapping_info: { label: string; level: 'code' | 'description'; customer_group_id: number };
+  gateway_info: { id: string; code: string; response: string };
+}
+
+/** Zuora's cycle object: the `state` query and the cycle endpoints answer exactly this. */
+export interface ZuoraCycle {
+  account_id: string;
+  invoice_id?: string;
+  debit_memo_id?: string;
+  payment_method_id: string;
+  currency: string;
+  status: ZuoraStatus;
+  current_attempt_number: number;
+  next_attempt: string | null;
+  customer_group: string;
+  attempts: ZuoraAttempt[];
+}
 
 /** Zuora shows amounts as "0.0": at least one fraction digit. */
 export function zuoraAmount(amount: string): string {

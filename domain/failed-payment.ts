@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { amountProblem, isCurrency, NOT_A_CURRENCY } from '../money/currency';
-import { isDecimal, toUnits } from '../money/decimal';
+import { amountProblem, isCurrency, NOT_A_CURRENCY } from './money/currency';
+import { isDecimal, toUnits } from './money/decimal';
 import { isStorableText, UNSTORABLE_TEXT, unstorablePath } from './storable-text';
 
 // The failed payment that opens or joins a retry cycle. The REST submit endpoint, the Update, the

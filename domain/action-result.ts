@@ -1,8 +1,10 @@
-import type { GateRule } from '../policy/charge-gate';
-import type { CycleStatus } from './cycle-types';
+import type { CycleStatus } from './cycle-status';
 
 // What the execute, remove, pause and resume Updates answer: what really happened to the cycle, so a
 // caller never reports an action that did not take effect.
+
+/** The card-network rules the charge gate applies (policy/charge-gate.ts); a refusal names one. */
+export type GateRule = 'never_retry' | 'method_attempt_limit' | 'max_cycle_days';
 
 export type CycleAction = 'execute' | 'remove' | 'pause' | 'resume';
 
