@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { anyUserExists, ensureToken, generateToken, tokenExists } from '../auth/tokens';
+import { ensureToken, generateToken, tokenExists } from '../auth/tokens';
 import type { Env } from '../config/env';
+import { anyUserExists } from '../db/api-tokens';
 import type { Db } from '../db/client';
 import { currentConfig, ensureConfig } from '../db/config-versions';
 import { users } from '../db/schema';

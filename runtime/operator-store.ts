@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createToken, listTokens, revokeTokens } from '../auth/tokens';
+import { createToken, revokeTokens } from '../auth/tokens';
 import { RestClientError } from '../client/json-call';
 import { createOperatorClient, type RevokeWhat } from '../client/operator';
 import type { Env } from '../config/env';
+import { listTokens } from '../db/api-tokens';
 import type { DbHandle } from '../db/client';
 import { currentConfig, ensureConfig, saveConfig } from '../db/config-versions';
 import { describeHolder, type LockHolder, PgliteLockedError } from '../db/pglite-lock';

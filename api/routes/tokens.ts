@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { createToken, listTokens, revokeTokens } from '../../auth/tokens';
+import { createToken, revokeTokens } from '../../auth/tokens';
+import { listTokens } from '../../db/api-tokens';
 import type { Db } from '../../db/client';
 import type { AppEnv } from '../context';
 import { ApiError, errorSchema } from '../errors';

@@ -1,14 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createToken,
-  ensureToken,
-  listTokens,
-  revokeTokens,
-  verifyCredentials,
-  verifyToken,
-} from '../../auth/tokens';
+import { createToken, ensureToken, revokeTokens, verifyCredentials, verifyToken } from '../../auth/tokens';
+import { listTokens } from '../../db/api-tokens';
 import { createDb, type DbHandle } from '../../db/client';
 import {
   configVersion,
