@@ -58,7 +58,7 @@ export function attemptValues(cycleId: number, record: AttemptRecord): AttemptVa
     const value = record[field];
     if (!isTimestamp(key)) values[key] = value;
     // An empty nullable instant is stored as none; a required one is always converted (an invalid
-    // one is then refused by the driver), exactly as the writers always did.
+    // one then fails the write), exactly as the writers always did.
     else values[key] = value || attempts[key].notNull ? new Date(value as string) : null;
   }
   return values as AttemptValues;
