@@ -1,23 +1,21 @@
 import type { Db } from '../db/client';
 import {
-  adoptLegacyAttempt,
   claimOf,
+  claimPaymentAsAttempt,
   findClaim,
-  insertClaim,
-  previousCycleOf,
+  openClaimedCycle,
   samePayment,
 } from '../db/payment-claims';
-import { attempts } from '../db/schema';
 import type { AttemptRecord } from '../domain/attempt-record';
 import type { DocumentRef, FailedPayment } from '../domain/failed-payment';
 import type { ClaimAnswer } from '../domain/payment-claim';
 import { chooseGroup } from '../policy';
-import { attemptRow, type BeginCycleInput, type BegunCycle, openCycleIn } from './cycle-store';
+import type { BeginCycleInput, BegunCycle } from './cycle-store';
 
-// The cycle's side of payment claims (db/payment-claims.ts): since the 'payment-claims' patch a
-// failed payment becomes an attempt only through one of these two calls, each one transaction that
-// claims the payment and stores its (not yet decided) attempt together; `record` then completes the
-// attempt. Both are idempotent, so Temporal may retry them after any failure.
+// The cycle's side of payment claims, over db/payment-claims.ts: since the 'payment-claims' patch a
+// failed payment becomes an attempt only through one of these two calls, each one transaction there
+// that claims the payment and stores its (not yet decided) attempt together; `record` then completes
+// the attempt. Both are idempotent, so Temporal may retry them after any failure.
 
 export interface BeginClaimedCycleInput extends BeginCycleInput {
   /** Attempt 1, as the workflow built it; its customer group is set here. */
@@ -42,9 +40,6 @@ export interface ClaimPaymentInput {
 export type ClaimPaymentResult = { kind: 'claimed_here' } | { kind: 'claimed'; claim: ClaimAnswer };
 
 const COLLECTED_IN_FULL = new Set(['collected', 'collected_external']);
-
-/** Thrown inside a transaction to roll it back when another cycle won the claim. */
-class ClaimedElsewhere extends Error {}
 
 export function createClaimStore(
   db: Db,
@@ -74,55 +69,38 @@ export function createClaimStore(
       const loaded = await loadConfig();
       const chosen = chooseGroup(loaded.config, input.payment.account);
       const group = { id: chosen.id, name: chosen.name };
-      const document = { type: input.document_type, id: input.document_id };
-      try {
-        return await db.transaction(async (tx) => {
-          const ids = await openCycleIn(tx, {
-            ...input,
-            customer_group_id: group.id,
-            customer_group_name: group.name,
-            config_version: loaded.version,
-          });
-          const won = await insertClaim(tx, {
-            cycle_id: ids.cycle_id,
-            attempt_number: 1,
-            document,
-            payment: input.payment,
-          });
-          // A cycle of another document took the same payment_id in between: no cycle opens here.
-          if (!won) throw new ClaimedElsewhere();
-          const first = { ...input.first_attempt, attempt_number: 1, customer_group_id: group.id };
-          await tx.insert(attempts).values(attemptRow(ids.cycle_id, first)).onConflictDoNothing();
-          const previous = await previousCycleOf(tx, document, ids.cycle_id);
-          return {
-            kind: 'opened' as const,
-            ...loaded,
-            group,
-            ...ids,
-            previous_collected: previous && COLLECTED_IN_FULL.has(previous.status) ? previous : null,
-          };
-        });
-      } catch (err) {
-        if (err instanceof ClaimedElsewhere) return { kind: 'claimed', claim: await answer(input.payment) };
-        throw err;
-      }
+      const { first_attempt, ...open } = input;
+      const opened = await openClaimedCycle(
+        db,
+        {
+          ...open,
+          customer_group_id: group.id,
+          customer_group_name: group.name,
+          config_version: loaded.version,
+        },
+        first_attempt,
+      );
+      if (opened.kind === 'claimed_elsewhere') return { kind: 'claimed', claim: await answer(input.payment) };
+      const { previous } = opened;
+      return {
+        kind: 'opened',
+        ...loaded,
+        group,
+        cycle_id: opened.cycle_id,
+        billing_cycle_id: opened.billing_cycle_id,
+        previous_collected: previous && COLLECTED_IN_FULL.has(previous.status) ? previous : null,
+      };
     },
 
     /** Claims a further payment for the cycle as `attempt`, storing the attempt in the same transaction. */
     async claimPayment(input: ClaimPaymentInput): Promise<ClaimPaymentResult> {
-      const won = await db.transaction(async (tx) => {
-        await adoptLegacyAttempt(tx, input.payment);
-        const claimed = await insertClaim(tx, {
-          cycle_id: input.cycle_id,
-          attempt_number: input.attempt.attempt_number,
-          document: input.document,
-          payment: input.payment,
-        });
-        if (claimed) {
-          await tx.insert(attempts).values(attemptRow(input.cycle_id, input.attempt)).onConflictDoNothing();
-        }
-        return claimed;
-      });
+      const won = await claimPaymentAsAttempt(
+        db,
+        input.cycle_id,
+        input.document,
+        input.payment,
+        input.attempt,
+      );
       return won ? { kind: 'claimed_here' } : { kind: 'claimed', claim: await answer(input.payment) };
     },
   };

@@ -6,15 +6,16 @@ import {
   METHOD_ATTEMPT_WINDOW_DAYS,
   type RetryConfig,
 } from '../policy';
+import type { Executor } from './client';
 import type { CycleRow } from './cycle-queries';
-import { lockMethod, methodHistory, type Reader } from './method-history';
+import { lockMethod, methodHistory } from './method-history';
 import { configVersions } from './schema';
 
 // The charge gate (policy/charge-gate.ts) for a manual retry, inside the transaction that claims the
 // cycle: the payment method is locked first, so two claims on different cycles of one card see each
 // other (a claimed retry counts as an attempt while it charges), and a refused claim writes nothing.
 
-export async function gateManualRetry(tx: Reader, cycle: CycleRow, now: Date): Promise<GateVerdict> {
+export async function gateManualRetry(tx: Executor, cycle: CycleRow, now: Date): Promise<GateVerdict> {
   await lockMethod(tx, cycle.paymentMethodId);
   const [pinned] = await tx
     .select({ document: configVersions.document })

@@ -1,13 +1,10 @@
 import { and, desc, eq, gt, sql } from 'drizzle-orm';
-import type { Db } from './client';
+import type { Executor } from './client';
 import { attempts, manualRetries } from './schema';
 
 // What the charge gate (policy/charge-gate.ts) needs to know about a payment method, across every
 // cycle: its recent attempts and the codes it answered since it last paid. Served by the indexes on
 // (payment_method_id, time_of_execution) and (payment_method_id, status).
-
-/** The database itself or a transaction on it: the manual-retry claim reads inside its transaction. */
-export type Reader = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface MethodHistory {
   /** Times (ISO) of attempts on the method since `since`, and of manual retries still charging it. */
@@ -17,7 +14,7 @@ export interface MethodHistory {
 }
 
 export async function methodHistory(
-  db: Reader,
+  db: Executor,
   paymentMethodId: string,
   since: Date,
 ): Promise<MethodHistory> {
@@ -53,7 +50,7 @@ export async function methodHistory(
  * Serialises every manual-retry claim on one payment method until the claiming transaction ends, so two
  * claims on different cycles of the same card cannot both take the 20th slot.
  */
-export async function lockMethod(tx: Reader, paymentMethodId: string): Promise<void> {
+export async function lockMethod(tx: Executor, paymentMethodId: string): Promise<void> {
   await tx.execute(
     sql`select pg_advisory_xact_lock(hashtextextended(${`cpr-method:${paymentMethodId}`}, 0))`,
   );

@@ -1,12 +1,17 @@
 import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
+import type { AttemptRecord } from '../domain/attempt-record';
 import type { DocumentRef, FailedPayment } from '../domain/failed-payment';
-import type { Db } from './client';
+import type { Db, Executor } from './client';
+import { insertAttempt, type OpenCycleInput, openCycle } from './cycle-writes';
 import { canonicalJson } from './failed-payment-store';
 import { attempts, cycles, paymentClaims } from './schema';
 
 // Payment claims: a failed payment (by payment_id) enters a cycle once, ever. The claim is inserted in
 // the transaction that stores the payment's attempt; the primary key makes the first claim win, so two
-// cycles (two runs, two documents, two API replicas) can never both take the same payment.
+// cycles (two runs, two documents, two API replicas) can never both take the same payment. Since the
+// 'payment-claims' patch a failed payment becomes an attempt only through openClaimedCycle or
+// claimPaymentAsAttempt, each one transaction that claims the payment and stores its (not yet
+// decided) attempt together; recordCycle (db/cycle-writes.ts) then completes the attempt.
 
 export interface PaymentClaim {
   payment_id: string;
@@ -21,7 +26,7 @@ export interface PaymentClaim {
 }
 
 /** The claim on a payment_id with its cycle's ids, or null when no cycle has taken it. */
-export async function findClaim(db: Db, paymentId: string): Promise<PaymentClaim | null> {
+export async function findClaim(db: Executor, paymentId: string): Promise<PaymentClaim | null> {
   const [row] = await db
     .select({
       paymentId: paymentClaims.paymentId,
@@ -56,7 +61,7 @@ export async function findClaim(db: Db, paymentId: string): Promise<PaymentClaim
  * Call it inside the transaction that writes the attempt.
  */
 export async function insertClaim(
-  db: Db,
+  db: Executor,
   claim: { cycle_id: number; attempt_number: number; document: DocumentRef; payment: FailedPayment },
 ): Promise<boolean> {
   const inserted = await db
@@ -85,7 +90,7 @@ export async function insertClaim(
  * again, its earliest external attempt becomes its claim, with the details submitted now (the original
  * details were not kept). So an upgrade does not reopen payments that already entered a cycle.
  */
-export async function adoptLegacyAttempt(db: Db, payment: FailedPayment): Promise<void> {
+export async function adoptLegacyAttempt(db: Executor, payment: FailedPayment): Promise<void> {
   const [legacy] = await db
     .select({
       cycleId: attempts.cycleId,
@@ -108,7 +113,7 @@ export async function adoptLegacyAttempt(db: Db, payment: FailedPayment): Promis
 }
 
 /** The claim on the payment's id, adopting a legacy attempt of it first when there is no claim yet. */
-export async function claimOf(db: Db, payment: FailedPayment): Promise<PaymentClaim | null> {
+export async function claimOf(db: Executor, payment: FailedPayment): Promise<PaymentClaim | null> {
   const held = await findClaim(db, payment.payment_id);
   if (held) return held;
   await adoptLegacyAttempt(db, payment);
@@ -122,7 +127,7 @@ export function samePayment(claimed: unknown, submitted: FailedPayment): boolean
 
 /** The document's latest cycle other than `exceptCycleId`, with its status. */
 export async function previousCycleOf(
-  db: Db,
+  db: Executor,
   doc: DocumentRef,
   exceptCycleId: number,
 ): Promise<{ cycle_id: number; billing_cycle_id: string; status: string } | null> {
@@ -135,4 +140,78 @@ export async function previousCycleOf(
     .orderBy(desc(cycles.startedAt), desc(cycles.id))
     .limit(1);
   return row ? { cycle_id: row.id, billing_cycle_id: row.billingCycleId, status: row.status } : null;
+}
+
+/** A document's previous cycle, as openClaimedCycle answers it. */
+export interface PreviousCycle {
+  cycle_id: number;
+  billing_cycle_id: string;
+  status: string;
+}
+
+export type OpenedClaimedCycle =
+  | { kind: 'opened'; cycle_id: number; billing_cycle_id: string; previous: PreviousCycle | null }
+  | { kind: 'claimed_elsewhere' };
+
+/** Thrown inside a transaction to roll it back when another cycle won the claim. */
+class ClaimedElsewhere extends Error {}
+
+/**
+ * Opens the cycle with its first payment claimed as attempt 1 (stored as `first`, numbered 1 and in the
+ * cycle's customer group), in one transaction, and answers the document's previous cycle read in it.
+ * When a cycle of another document took the same payment_id in between, nothing is written. Retrying
+ * it is harmless: the cycle opens once per run, and the claim and attempt are keyed by it.
+ */
+export async function openClaimedCycle(
+  db: Db,
+  open: OpenCycleInput,
+  first: AttemptRecord,
+): Promise<OpenedClaimedCycle> {
+  const document = { type: open.document_type, id: open.document_id };
+  try {
+    return await db.transaction(async (tx) => {
+      const ids = await openCycle(tx, open);
+      const won = await insertClaim(tx, {
+        cycle_id: ids.cycle_id,
+        attempt_number: 1,
+        document,
+        payment: open.payment,
+      });
+      if (!won) throw new ClaimedElsewhere();
+      await insertAttempt(tx, ids.cycle_id, {
+        ...first,
+        attempt_number: 1,
+        customer_group_id: open.customer_group_id,
+      });
+      const previous = await previousCycleOf(tx, document, ids.cycle_id);
+      return { kind: 'opened' as const, ...ids, previous };
+    });
+  } catch (err) {
+    if (err instanceof ClaimedElsewhere) return { kind: 'claimed_elsewhere' };
+    throw err;
+  }
+}
+
+/**
+ * Claims a further payment for the cycle as `attempt`, storing the attempt in the same transaction
+ * (after adopting a legacy attempt of it as its claim). True when this cycle holds the claim.
+ */
+export async function claimPaymentAsAttempt(
+  db: Db,
+  cycleId: number,
+  document: DocumentRef,
+  payment: FailedPayment,
+  attempt: AttemptRecord,
+): Promise<boolean> {
+  return await db.transaction(async (tx) => {
+    await adoptLegacyAttempt(tx, payment);
+    const claimed = await insertClaim(tx, {
+      cycle_id: cycleId,
+      attempt_number: attempt.attempt_number,
+      document,
+      payment,
+    });
+    if (claimed) await insertAttempt(tx, cycleId, attempt);
+    return claimed;
+  });
 }

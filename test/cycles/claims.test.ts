@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attemptRow, openCycleIn } from '../../activities/cycle-store';
 import { updateFailure } from '../../api/temporal-errors';
+import { attemptValues } from '../../db/attempt-rows';
+import { openCycle } from '../../db/cycle-writes';
 import { attempts, cycleEvents, cycles } from '../../db/schema';
 import { externalAttempt } from '../../domain/attempt-record';
 import type { CycleDetails } from '../../domain/cycle-details';
@@ -209,7 +210,7 @@ describe.each(dbKinds)('payment claims (%s)', (kind) => {
     const p = failedPayment('sim.approve');
     const doc = documentOf(p);
     // A cycle from before the 'payment-claims' patch: its rows, no claim.
-    const legacy = await openCycleIn(h.db.db, {
+    const legacy = await openCycle(h.db.db, {
       workflow_id: `cpr-${doc.type}-${doc.id}`,
       run_id: `legacy-${p.payment_id}`,
       document_type: doc.type,
@@ -221,7 +222,7 @@ describe.each(dbKinds)('payment claims (%s)', (kind) => {
       started_at: new Date().toISOString(),
     });
     const attempt = externalAttempt(p, 1, 1, `Transaction-legacy-${p.payment_id}`, new Date().toISOString());
-    await h.db.db.insert(attempts).values(attemptRow(legacy.cycle_id, attempt));
+    await h.db.db.insert(attempts).values(attemptValues(legacy.cycle_id, attempt));
     await h.db.db.update(cycles).set({ status: 'collected' }).where(eq(cycles.id, legacy.cycle_id));
     expect(await h.cycles.submit(p)).toMatchObject({
       cycle_id: legacy.cycle_id,

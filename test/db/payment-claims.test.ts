@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attemptRow, openCycleIn } from '../../activities/cycle-store';
+import { attemptValues } from '../../db/attempt-rows';
 import type { DbHandle } from '../../db/client';
+import { openCycle as openCycleRow } from '../../db/cycle-writes';
 import { claimOf, findClaim, insertClaim, samePayment } from '../../db/payment-claims';
 import { attempts } from '../../db/schema';
 import { externalAttempt } from '../../domain/attempt-record';
@@ -36,7 +37,7 @@ describe.each(dbKinds)('payment claims on %s', (kind: DbKind) => {
   });
 
   const openCycle = (p: FailedPayment, runId = `run-${p.payment_id}-${Math.random()}`) =>
-    openCycleIn(handle.db, {
+    openCycleRow(handle.db, {
       workflow_id: `cpr-invoice-${p.invoice_id}`,
       run_id: runId,
       document_type: 'invoice',
@@ -86,7 +87,7 @@ describe.each(dbKinds)('payment claims on %s', (kind: DbKind) => {
     const { cycle_id } = await openCycle(p);
     // A cycle from before 'payment-claims': its attempt 1 was stored with no claim.
     const legacy = externalAttempt(p, 1, 1, `Transaction-${p.payment_id}`, new Date().toISOString());
-    await handle.db.insert(attempts).values(attemptRow(cycle_id, legacy));
+    await handle.db.insert(attempts).values(attemptValues(cycle_id, legacy));
     expect(await findClaim(handle.db, p.payment_id)).toBeNull();
     expect(await claimOf(handle.db, p)).toMatchObject({ cycle_id, attempt_number: 1 });
     expect(await claimOf(handle.db, { ...p, amount: '1.00' })).toMatchObject({ cycle_id, payment: p });
