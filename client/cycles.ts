@@ -31,7 +31,17 @@ import {
 import { AccountId, CycleStatus, DebitMemoId, InvoiceId } from '../workflows/search-attributes';
 
 // The typed client for services that speak Temporal: start cycles and send them messages with the
-// same definitions the workflow handles. The REST API is built on it.
+// same definitions the workflow handles. The REST API is built on it, and it ships as
+// `payment-retry/client/cycles`, so it imports only domain/ and the message contract
+// (workflows/messages.ts, workflows/search-attributes.ts), never the server.
+
+// The types in its signatures, for callers that can import nothing but this entry point.
+export type { ActionOutcome, ActionResult, CycleAction, GateRule } from '../domain/action-result';
+export type { CycleDetails, SubmitResult } from '../domain/cycle-details';
+export type { CycleStatus } from '../domain/cycle-status';
+export type { DocumentRef, DocumentType, FailedPayment } from '../domain/failed-payment';
+export type { ZuoraAttempt, ZuoraCycle } from '../domain/zuora-view';
+export type { PaymentReceived } from '../workflows/messages';
 
 export interface CycleClientOptions {
   client: Client;

@@ -1,10 +1,33 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { CycleRow, ManualRetryRow } from '../db/billing-cycle-queries';
+import type { DocumentType } from '../domain/failed-payment';
 import type { ManualRetryInput, ManualRetryOutcome } from '../domain/manual-retry';
 import { MANUAL_RETRY_WORKFLOW } from '../workflows/messages';
 
 // Starts and awaits the short ManualRetry workflow. The retry row in Postgres is the source of truth:
 // it fixes the workflow id and the charge key, so starting again is always safe.
+
+/**
+ * The fields of the manual retry's row this client reads. Spelled out rather than imported from db/,
+ * so no client file loads the server's database layer; the API passes the row itself.
+ */
+export interface StoredManualRetry {
+  retryId: string;
+  workflowId: string;
+  attemptNumber: number;
+  chargeKey: string;
+  gatewayId: string;
+  paymentMethodId: string;
+  amount: string;
+  currency: string;
+}
+
+/** The fields of the retried cycle's row this client reads. */
+export interface StoredCycle {
+  id: number;
+  billingCycleId: string;
+  documentType: DocumentType;
+  documentId: string;
+}
 
 /** How long the API waits for a retry's charge to answer before answering it as Pending. */
 export const DEFAULT_MANUAL_RETRY_WAIT_MS = 30_000;
@@ -18,7 +41,7 @@ export interface ManualRetryClientOptions {
 
 export type ManualRetryClient = ReturnType<typeof createManualRetryClient>;
 
-export function manualRetryInputOf(retry: ManualRetryRow, cycle: CycleRow): ManualRetryInput {
+export function manualRetryInputOf(retry: StoredManualRetry, cycle: StoredCycle): ManualRetryInput {
   return {
     retry_id: retry.retryId,
     cycle_id: cycle.id,
@@ -39,7 +62,7 @@ export function createManualRetryClient({ client, taskQueue, waitMs }: ManualRet
      * Starts the retry's workflow unless a run is open or has completed. A run that failed or was
      * terminated before recording is started again: same key, so the gateway cannot charge twice.
      */
-    async ensureStarted(retry: ManualRetryRow, cycle: CycleRow): Promise<void> {
+    async ensureStarted(retry: StoredManualRetry, cycle: StoredCycle): Promise<void> {
       try {
         await client.workflow.start(MANUAL_RETRY_WORKFLOW, {
           workflowId: retry.workflowId,
