@@ -37,7 +37,7 @@ export const paymentMethodUpdated = defineSignal<[{ payment_method_id: string }]
 export const pause = defineSignal<[{ requested_by?: string }?]>('pause');
 export const resume = defineSignal<[{ requested_by?: string }?]>('resume');
 
-// The same four actions as Updates, answering what really happened (workflows/action-result.ts). The
+// The same four actions as Updates, answering what really happened (domain/action-result.ts). The
 // Signals above stay for services that cannot wait; both go through the same transitions.
 
 /** Execute now: the charge gate decides first; a refusal leaves the attempt where the policy put it. */

@@ -23,7 +23,8 @@ import {
 
 // The definitions of Zuora's CPR payment routes (reference §2, operationIds as Zuora names them) plus
 // our registration of failed payments. Handlers are in cycles-read.ts, cycles-write.ts and submit.ts;
-// client/rest.ts derives its paths and types from these same objects.
+// client/rest.ts keeps its own copy of the paths and bodies (it must not load the server), held equal to
+// these by test/client/rest-contract.test.ts.
 
 const json = jsonResponse;
 const e400 = badRequest;
@@ -285,7 +286,7 @@ export const registerFailedPaymentRoute = createRoute({
   },
 });
 
-/** Every route of this module, for the OpenAPI test and the REST client. */
+/** Every route of this module, for the OpenAPI test and the REST client's contract test. */
 export const paymentRoutes = {
   activeInvoiceCycleRoute,
   activeDebitMemoCycleRoute,
