@@ -82,7 +82,7 @@ export class CycleCommands {
   async end(final: FinalStatus, reason: string): Promise<CycleDetails> {
     this.state.end(final, reason, nowIso());
     await this.persist('ended', { status: final, reason });
-    this.state.endRecorded = true;
+    this.state.endStored();
     await this.emit('cycle.completed', { status: final, reason });
     // Let in-flight Update handlers answer before the run closes.
     await condition(allHandlersFinished);

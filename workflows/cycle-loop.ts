@@ -117,7 +117,7 @@ async function chargeNext(state: CycleState, commands: CycleCommands): Promise<C
   const first = state.first;
   // Nothing awaits between the checks above and the charge below, so a remove handled before this
   // line stops the charge, and one handled after it sees `charging` and waits for the answer.
-  state.charging = n;
+  state.chargeStarted(n);
   const { result, failedHard } = await chargeOnce(
     {
       gateway_id: first.gateway_id,
@@ -133,7 +133,7 @@ async function chargeNext(state: CycleState, commands: CycleCommands): Promise<C
     },
     `charge attempt ${n}: ${amount} ${first.currency}`,
   );
-  state.charging = null;
+  state.chargeAnswered();
   const attempt = state.recordCharge({
     attempt_number: n,
     idempotency_key: key,

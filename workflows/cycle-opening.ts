@@ -63,20 +63,21 @@ export async function openCycle(
     const begun = flags.claims ? await openClaimed(state, opening) : await localStore.beginCycle(opening);
     if (!begun) return await closeUnopened(state, commands);
     state.configure(begun);
-    state.ids = { cycle_id: begun.cycle_id, billing_cycle_id: begun.billing_cycle_id };
+    state.openedAs({ cycle_id: begun.cycle_id, billing_cycle_id: begun.billing_cycle_id });
   } else {
     const loaded = await store.loadConfig();
     const chosen = chooseGroup(loaded.config, first.account);
     // Set before openCycle's await, as always: messages handled meanwhile see the configuration.
     state.configure({ ...loaded, group: { id: chosen.id, name: chosen.name } });
-    state.ids = await store.openCycle({
+    const ids = await store.openCycle({
       ...opening,
       customer_group_id: state.group.id,
       customer_group_name: state.group.name,
       config_version: state.configVersion,
     });
+    state.openedAs(ids);
   }
-  upsertMemo({ amount: first.amount, currency: first.currency, cycle_id: state.ids.cycle_id });
+  upsertMemo({ amount: first.amount, currency: first.currency, cycle_id: state.requireIds().cycle_id });
   // Since 'local-store', attempt 1 is recorded in this same workflow task and publish() upserts every
   // attribute then; an upsert here would be one more visibility write per cycle.
   if (!flags.local) {

@@ -684,6 +684,11 @@ export class CycleState {
     }
   }
 
+  /** The cycle's row is open: its ids. */
+  openedAs(ids: CycleIds): void {
+    this.ids = ids;
+  }
+
   /** The configuration and customer group the cycle runs with. */
   configure(o: Opening): void {
     this.config = o.config;
@@ -786,6 +791,14 @@ export class CycleState {
     this.note(plan.event);
   }
 
+  /** Attempt `n` is at the gateway: a remove waits for it, an execute answers in_progress. */
+  chargeStarted(n: number): void {
+    this.charging = n;
+  }
+  chargeAnswered(): void {
+    this.charging = null;
+  }
+
   /** The gate allowed the charge: the execute that pulled it forward (if any) is spent. */
   allowed(): void {
     this.override = null;
@@ -833,6 +846,11 @@ export class CycleState {
     this.endReason = reason;
     this.endedAt = now;
     this.nextAttempt = null;
+  }
+
+  /** The end is stored: a waiting remove Update may answer. */
+  endStored(): void {
+    this.endRecorded = true;
   }
 
   /** Failed payments that arrived as the cycle ended: they open the document's next cycle. */

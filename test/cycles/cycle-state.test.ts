@@ -37,7 +37,7 @@ const payment = (extra: Partial<FailedPayment> = {}): FailedPayment => ({
 function opened(first = payment(), flags = FLAGS): CycleState {
   const s = CycleState.open(first, [], flags, T0);
   s.configure({ config, version: 3, lifecycle_webhooks: false, group });
-  s.ids = { cycle_id: 7, billing_cycle_id: 'BillingCycle-7' };
+  s.openedAs({ cycle_id: 7, billing_cycle_id: 'BillingCycle-7' });
   return s;
 }
 
@@ -277,9 +277,9 @@ describe('CycleState: pause, resume, execute', () => {
   it('answers the execute Update: inactive, in progress, refused, executed', () => {
     const s = running();
     expect(s.executeBlocked()).toBeNull();
-    s.charging = 2;
+    s.chargeStarted(2);
     expect(s.executeBlocked()).toMatchObject({ outcome: 'in_progress', applied: true });
-    s.charging = null;
+    s.chargeAnswered();
     const refused = s.executeConfirmed(
       { allowed: false, rule: 'method_attempt_limit', detail: '20 attempts', earliest_at: LATER },
       LATER,
@@ -325,7 +325,7 @@ describe('CycleState: remove', () => {
   it('answers removed, pending or not_removed', () => {
     const s = running();
     s.requestRemove({ requested_by: 'ops' });
-    s.charging = 2;
+    s.chargeStarted(2);
     expect(s.removeAnswer(false, 2)).toMatchObject({ outcome: 'pending', applied: false });
     s.end('removed', 'removed', LATER);
     expect(s.removeAnswer(true, 2)).toMatchObject({ outcome: 'removed', applied: true });
