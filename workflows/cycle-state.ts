@@ -92,6 +92,8 @@ type CycleIds = { cycle_id: number; billing_cycle_id: string };
 const APPLIED: ActionResult['outcome'][] = ['executed', 'in_progress', 'removed', 'paused', 'resumed'];
 
 export class CycleState {
+  /** The billing document this cycle is for: the opening payment's. */
+  readonly doc: DocumentRef;
   config: RetryConfig | undefined;
   configVersion: number;
   lifecycleWebhooks: boolean;
@@ -166,6 +168,7 @@ export class CycleState {
     this.paymentMethodId = c.payment_method_id ?? first.payment_method_id;
     const status = c.status ?? 'in_retry';
     if (isFinal(status)) {
+      // Never carried so (a run continues as new only while active); kept total all the same.
       this.final = status;
       this.active = c.paused ? 'paused' : 'in_retry';
       this.legacyUnpaused = false;
@@ -177,8 +180,6 @@ export class CycleState {
     this.eventSeq = c.event_seq ?? 0;
     this.queue = c.queue;
   }
-
-  readonly doc: DocumentRef;
 
   /** A first run: `first` opens the cycle, `pending` (from a previous run) queue behind it. */
   static open(first: FailedPayment, pending: FailedPayment[], flags: RunFlags, now: string): CycleState {
