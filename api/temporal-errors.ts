@@ -5,9 +5,13 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { CycleFailure, type CycleFailureType, isCycleFailureType } from '../domain/failures';
 import { ApiError } from './errors';
 
 // Temporal's errors as clean JSON errors: callers see what to do, never a stack trace or gRPC detail.
+// Our own workflow's failures are recognised by their type (domain/failures.ts), never by their words.
+// The message matches below are for Temporal's own errors (the SDK's and the server's), which carry no
+// type or code we could match instead; they are not our workflow's failures.
 
 /** gRPC codes that mean "the service cannot be reached now": UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED. */
 const UNREACHABLE_CODES = new Set([14, 4, 8]);
@@ -22,6 +26,7 @@ function causes(err: unknown): unknown[] {
   return chain;
 }
 
+/** Temporal's own connection errors: some carry a gRPC code, others only their words. */
 export function isTemporalUnreachable(err: unknown): boolean {
   return causes(err).some(
     (e) =>
@@ -36,7 +41,8 @@ export function isTemporalUnreachable(err: unknown): boolean {
  * FAILED_PRECONDITION), e.g. while a crashed worker's task waits to be retried, and rejects an Update
  * whose workflow task failed under it ("unexpected workflow task failure"), e.g. when the server threw
  * that task away because a signal-with-start's signal arrived as it completed (UNHANDLED_COMMAND). The
- * next task attempt clears both, so the caller should try again, not see a 500.
+ * next task attempt clears both, so the caller should try again, not see a 500. These are the server's
+ * errors (no type to match), so their words are what we match.
  */
 export function isWorkflowTaskFailing(err: unknown): boolean {
   return causes(err).some(
@@ -49,6 +55,7 @@ export function isWorkflowTaskFailing(err: unknown): boolean {
  * The server refuses an update-with-start it could not run as one operation (FAILED_PRECONDITION
  * "Update-with-Start could not be executed"), e.g. when a signal-with-start of the same workflow id is
  * starting the run at that moment. The run exists a moment later, so the caller should try again.
+ * The server's error: FAILED_PRECONDITION is shared with other refusals, so its words tell them apart.
  */
 export function isUpdateWithStartRace(err: unknown): boolean {
   return causes(err).some(
@@ -63,12 +70,24 @@ export function updateFailure(err: unknown): ApplicationFailure | undefined {
   return err.cause instanceof ApplicationFailure ? err.cause : undefined;
 }
 
-/** The cycle ended just as the payment arrived: a new submit opens a new run. */
+/** The failure type an Update handler or validator of ours raised, if that is what `err` is. */
+function cycleFailureType(err: unknown): CycleFailureType | undefined {
+  const type = updateFailure(err)?.type;
+  return isCycleFailureType(type) ? type : undefined;
+}
+
+/**
+ * The cycle ended just as the payment arrived (or the run opened none, its opening payment being
+ * claimed already): a new submit opens a new run.
+ */
 export function isCycleEnded(err: unknown): boolean {
-  const failure = updateFailure(err);
-  return (
-    failure !== undefined && (failure.type === 'CycleEnded' || /the cycle has ended/.test(failure.message))
-  );
+  const type = cycleFailureType(err);
+  return type === CycleFailure.CycleEnded || type === CycleFailure.CycleNotOpened;
+}
+
+/** The HTTP status a refused submit answers: a payload that is not a failed payment is the caller's 400. */
+function refusalStatus(type: string | undefined): 400 | 409 {
+  return type === CycleFailure.InvalidFailedPayment ? 400 : 409;
 }
 
 const unavailable = () =>
@@ -98,9 +117,8 @@ export function translateTemporalError(err: unknown): unknown {
   }
   const failure = updateFailure(err);
   if (failure) {
-    const invalid = /^invalid failed payment/.test(failure.message);
     return new ApiError(
-      invalid ? 400 : 409,
+      refusalStatus(failure.type ?? undefined),
       `The retry cycle did not accept the payment: ${failure.message}`,
     );
   }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CycleClient } from '../../client/cycles';
 import type { SubmitResult } from '../../domain/cycle-details';
 import type { FailedPayment } from '../../domain/failed-payment';
+import { CycleFailure } from '../../domain/failures';
 import { testApp } from '../support/api';
 
 // How the payment routes answer Temporal's failures: a stand-in cycle client throws exactly what the
@@ -112,9 +113,13 @@ describe('payment routes when Temporal fails', () => {
     submits.length = 0;
     submitOutcomes = [
       () =>
-        Promise.reject(rejected('the cycle has ended (removed); submit again to open a new one', 'Error')),
+        Promise.reject(
+          rejected('the cycle has ended (removed); submit again to open a new one', CycleFailure.CycleEnded),
+        ),
       () =>
-        Promise.reject(rejected('the cycle ended (removed) before the payment was recorded', 'CycleEnded')),
+        Promise.reject(
+          rejected('the cycle ended (removed) before the payment was recorded', CycleFailure.CycleEnded),
+        ),
       () => Promise.resolve(accepted),
     ];
     const res = await t.json('POST', `${P}/submit_failed_payment`, payment);
@@ -123,7 +128,7 @@ describe('payment routes when Temporal fails', () => {
   });
 
   it('gives up after two more tries, and answers other rejections as a conflict', async () => {
-    const ended = () => Promise.reject(rejected('the cycle has ended (collected)', 'Error'));
+    const ended = () => Promise.reject(rejected('the cycle has ended (collected)', CycleFailure.CycleEnded));
     submitOutcomes = [ended, ended, ended];
     const res = await t.json('POST', `${P}/submit_failed_payment`, payment);
     expect(res.status).toBe(409);
@@ -131,7 +136,10 @@ describe('payment routes when Temporal fails', () => {
       success: false,
       message: 'The retry cycle did not accept the payment: the cycle has ended (collected)',
     });
-    submitOutcomes = [() => Promise.reject(rejected('this cycle is for invoice X, not invoice Y', 'Error'))];
+    submitOutcomes = [
+      () =>
+        Promise.reject(rejected('this cycle is for invoice X, not invoice Y', CycleFailure.WrongDocument)),
+    ];
     const other = await t.json('POST', `${P}/submit_failed_payment`, payment);
     expect(other.status).toBe(409);
     expect(submitOutcomes).toEqual([]);

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleEvents, cycles } from '../../db/schema';
@@ -94,17 +95,18 @@ describe.each(dbKinds)('signal and update payloads (%s)', (kind) => {
   it('refuses an Update with an unstorable payload in its validator, leaving the cycle as it was', async () => {
     const { doc, cycle_id } = await sleeping();
     const handle = h.cycles.handle(doc);
-    /** The validator's words, which the SDK hands back as the cause of its WorkflowUpdateFailedError. */
+    /** The validator's failure (type and words), which the SDK hands back as the cause of its error. */
     const refusal = (update: Promise<unknown>) =>
       update.then(
         () => 'accepted',
-        (err: Error) => (err.cause instanceof Error ? err.cause.message : err.message),
+        (err: Error) =>
+          err.cause instanceof ApplicationFailure ? `${err.cause.type}: ${err.cause.message}` : err.message,
       );
     expect(await refusal(handle.executeUpdate(removeConfirmed, { args: [{ requested_by: NUL }] }))).toMatch(
-      /invalid payload at requested_by/,
+      /^InvalidActionRequest: invalid payload at requested_by/,
     );
     expect(await refusal(handle.executeUpdate(pauseConfirmed, { args: [{ requested_by: LONE }] }))).toMatch(
-      /invalid payload at requested_by/,
+      /^InvalidActionRequest: invalid payload at requested_by/,
     );
     expect((await h.cycles.details(doc))?.status).toBe('in_retry');
     expect(await statusOf(cycle_id)).toBe('in_retry');

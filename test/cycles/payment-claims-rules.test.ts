@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { externalAttempt } from '../../domain/attempt-record';
 import { membershipProblem } from '../../domain/payment-claim';
 
-// The pure rules behind "a payment enters a cycle once, ever" (workflows/payment-claims.ts).
+// The pure rules behind "a payment enters a cycle once, ever" (domain/payment-claim.ts).
 
 const currency = fc.constantFrom('USD', 'EUR', 'GBP');
 const account = fc.constantFrom('A-1', 'A-2', 'a-1');
