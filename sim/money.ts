@@ -1,6 +1,6 @@
 import { isDecimal, toUnits } from '../domain/money/decimal';
 
-// The simulator takes amounts in the one decimal format the service uses (money/decimal.ts); these
+// The simulator takes amounts in the one decimal format the service uses (domain/money/decimal.ts); these
 // are only its own conveniences on top.
 
 export function isPositiveDecimal(amount: string): boolean {

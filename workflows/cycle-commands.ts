@@ -15,7 +15,7 @@ import type { WebhookEvent } from '../domain/webhook-event';
 import type { localStore } from './charge';
 import { type CycleState, stopStatus } from './cycle-state';
 import { deliverWebhook } from './deliver-webhook';
-import type { RetryCycle } from './retry-cycle';
+import type { RetryCycleWorkflow } from './retry-cycle-input';
 import {
   AttemptCount,
   CustomerGroup as CustomerGroupKey,
@@ -116,5 +116,6 @@ export class CycleCommands {
 /** Hands `payments` (if any) to this workflow id's next run: the first opens it, the rest queue. */
 export async function continueWith(payments: FailedPayment[]): Promise<void> {
   const [next, ...pending] = payments;
-  if (next) await continueAsNew<typeof RetryCycle>({ payment: next, ...(pending.length ? { pending } : {}) });
+  if (next)
+    await continueAsNew<RetryCycleWorkflow>({ payment: next, ...(pending.length ? { pending } : {}) });
 }

@@ -14,7 +14,7 @@ import { CHARGE_GATE_PATCH, gateCharge, planRefusal } from './charge-gate';
 import { type CycleCommands, nowIso } from './cycle-commands';
 import { claimAttempt } from './cycle-opening';
 import type { CycleState, RunFlags } from './cycle-state';
-import type { RetryCycle } from './retry-cycle';
+import type { RetryCycleWorkflow } from './retry-cycle-input';
 
 // The cycle's main loop: every pass first stores what messages changed, then turns queued failed
 // payments into attempts, then waits for the next attempt (or a message) and charges it. Handlers only
@@ -63,7 +63,7 @@ export async function runCycle(
         await condition(allHandlersFinished);
       }
       const carried = state.queue.length === 0 && !state.hasPendingEvents ? state.toCarried() : undefined;
-      if (carried) await continueAsNew<typeof RetryCycle>({ payment: state.first, carried });
+      if (carried) await continueAsNew<RetryCycleWorkflow>({ payment: state.first, carried });
     }
 
     const seen = state.changes;

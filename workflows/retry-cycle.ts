@@ -1,13 +1,12 @@
 import { patched, workflowInfo } from '@temporalio/workflow';
 import type { CycleDetails } from '../domain/cycle-details';
-import type { FailedPayment } from '../domain/failed-payment';
 import { localStore, store } from './charge';
 import { CycleCommands, nowIso } from './cycle-commands';
 import { registerCycleHandlers } from './cycle-handlers';
 import { runCycle } from './cycle-loop';
 import { openCycle } from './cycle-opening';
-import { type CarriedState, CycleState } from './cycle-state';
-import type { RetryCycleStart } from './messages';
+import { CycleState } from './cycle-state';
+import type { RetryCycleInput } from './retry-cycle-input';
 
 // One retry cycle for one billing document. Everything here is deterministic: the policy is pure code,
 // time is the workflow's clock, and every side effect (database, gateway, webhooks) is an activity, so
@@ -18,12 +17,7 @@ import type { RetryCycleStart } from './messages';
 // the main loop (cycle-loop.ts) and the commands it issues (cycle-commands.ts) are the workflow side.
 
 export type { CarriedState } from './cycle-state';
-
-export interface RetryCycleInput extends RetryCycleStart {
-  carried?: CarriedState;
-  /** Further failed payments for the same document, queued behind the first (from a previous run). */
-  pending?: FailedPayment[];
-}
+export type { RetryCycleInput } from './retry-cycle-input';
 
 export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> {
   // Runs that began before this patch (the committed histories) write through ordinary activities;
@@ -31,7 +25,7 @@ export async function RetryCycle(input: RetryCycleInput): Promise<CycleDetails> 
   const local = patched('local-store');
   // Since 'payment-claims' a payment enters a cycle once, ever (workflows/cycle-opening.ts).
   const claims = local && patched('payment-claims');
-  // Since 'iso-amounts' amounts are checked against their currency's minor units (money/currency.ts):
+  // Since 'iso-amounts' amounts are checked against their currency's minor units (domain/money/currency.ts):
   // the opening payment and external payments alike. Runs that began before it replay with the checks
   // they ran with, so a cycle already open with such an amount keeps replaying.
   const isoAmounts = patched('iso-amounts');

@@ -6,7 +6,7 @@ import { jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
  */
 export const failedPayments = pgTable('failed_payments', {
   paymentId: text('payment_id').primaryKey(),
-  /** The failed-payment document, exactly as `workflows/failed-payment.ts` accepts it. */
+  /** The failed-payment document, exactly as `domain/failed-payment.ts` accepts it. */
   document: jsonb('document').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   createdBy: text('created_by').notNull(),

@@ -4,7 +4,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 // The dependency rule of docs/ARCHITECTURE.md, read from the code's own imports: who may import whom,
-// and no import loops. A change that breaks the layout fails here with the files that break it. The
+// SQL packages only in db/, and no import loops. A change that breaks the layout fails here with the files that break it. The
 // clients' rule is test/client/import-graph.test.ts, SQL only in db/ is sql-in-db.test.ts, the workflow
 // as a thin shell is workflow-shape.test.ts.
 
@@ -128,6 +128,18 @@ describe('the dependency rule', () => {
         fileEdges(f)
           .filter((t) => top(t) === 'workflows' && !WORKFLOW_CONTRACT.has(t))
           .map((t) => `${f} -> ${t}`),
+      );
+    expect(broken).toEqual([]);
+  });
+
+  it('nothing outside db/ (and the process wiring in runtime/) imports drizzle-orm or a Postgres driver', () => {
+    const sqlPackages = ['drizzle-orm', 'postgres', '@electric-sql/pglite'];
+    const broken = files
+      .filter((f) => !['db', 'runtime'].includes(top(f)))
+      .flatMap((f) =>
+        (edges.get(f) ?? []).flatMap((t) =>
+          'pkg' in t && sqlPackages.includes(t.pkg) ? [`${f} -> ${t.pkg}`] : [],
+        ),
       );
     expect(broken).toEqual([]);
   });
