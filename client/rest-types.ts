@@ -3,7 +3,7 @@ import type { ZuoraCycle } from '../domain/zuora-view';
 
 // The bodies of the CPR REST API as the client sees them, built from the domain's Zuora view so the
 // client loads nothing of the server. test/client/rest-types.test.ts checks at compile time that each
-// one equals what the route definitions (api/routes/payment-routes.ts) infer, so they cannot drift.
+// one equals what the route definitions (api/routes/payments/routes.ts) infer, so they cannot drift.
 
 type DocumentFields = 'invoice_id' | 'debit_memo_id';
 

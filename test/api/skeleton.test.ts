@@ -104,7 +104,7 @@ describe('module load order', () => {
         'tsx',
         '--input-type=module',
         '-e',
-        "await import('./domain/failed-payment.ts'); await import('./client/cycles.ts'); await import('./api/routes/payment-routes.ts'); console.log('loaded');",
+        "await import('./domain/failed-payment.ts'); await import('./client/cycles.ts'); await import('./api/routes/payments/routes.ts'); console.log('loaded');",
       ],
       { cwd: projectRoot, encoding: 'utf8' },
     );

@@ -61,7 +61,7 @@ describe('the client import graph', () => {
   });
 
   it('sees server code where there is some (the walk itself)', () => {
-    const graph = importGraph(['api/routes/payment-routes.ts']);
+    const graph = importGraph(['api/routes/payments/routes.ts']);
     expect(graph.packages).toEqual(expect.arrayContaining(['@hono/zod-openapi']));
     expect(graph.files).toEqual(expect.arrayContaining(['api/errors.ts', 'domain/failed-payment.ts']));
   });

@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import type { paymentRoutes, registerFailedPaymentRoute } from '../../api/routes/payment-routes';
+import type { paymentRoutes, registerFailedPaymentRoute } from '../../api/routes/payments/routes';
 import { createCycleClient } from '../../client/cycles';
 import { restOperations } from '../../client/rest-operations';
 import type * as Client from '../../client/rest-types';

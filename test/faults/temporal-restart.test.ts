@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { mapLimit } from '../../api/routes/map-limit';
+import { mapLimit } from '../../api/map-limit';
 import { createCycleClient } from '../../client/cycles';
 import type { FailedPayment } from '../../domain/failed-payment';
 import type { RetryConfig } from '../../policy';

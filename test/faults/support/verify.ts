@@ -1,5 +1,5 @@
 import { asc, eq } from 'drizzle-orm';
-import { mapLimit } from '../../../api/routes/map-limit';
+import { mapLimit } from '../../../api/map-limit';
 import type { CycleClient } from '../../../client/cycles';
 import type { Db } from '../../../db/client';
 import { attempts, cycles } from '../../../db/schema';

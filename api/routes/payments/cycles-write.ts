@@ -1,14 +1,14 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { CycleClient } from '../../client/cycles';
-import type { Db } from '../../db/client';
-import { type ActiveCycleRef, activeCycles, type CycleSelection } from '../../db/cycle-queries';
-import type { ActionResult } from '../../domain/action-result';
-import type { DocumentRef } from '../../domain/failed-payment';
-import type { AppEnv } from '../context';
-import { ApiError } from '../errors';
-import { executeMessage, removeMessage } from '../schemas/zuora';
-import { viaTemporal } from '../temporal-errors';
-import { mapLimit } from './map-limit';
+import type { CycleClient } from '../../../client/cycles';
+import type { Db } from '../../../db/client';
+import { type ActiveCycleRef, activeCycles, type CycleSelection } from '../../../db/cycle-queries';
+import type { ActionResult } from '../../../domain/action-result';
+import type { DocumentRef } from '../../../domain/failed-payment';
+import type { AppEnv } from '../../context';
+import { ApiError } from '../../errors';
+import { mapLimit } from '../../map-limit';
+import { executeMessage, removeMessage } from '../../schemas/zuora';
+import { viaTemporal } from '../../temporal-errors';
 import {
   executeAccountPaymentsRoute,
   executeDebitMemoPaymentRoute,
@@ -17,7 +17,7 @@ import {
   removeAccountRoute,
   removeDebitMemoRoute,
   removeInvoiceRoute,
-} from './payment-routes';
+} from './routes';
 
 // Execute and remove: find the active cycles in Postgres, send each document's workflow the Update
 // once, and answer with the numeric ids of the cycles the action took effect on (Zuora's "[290, 291]").

@@ -1,24 +1,24 @@
 import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { CycleClient } from '../../client/cycles';
-import type { Db } from '../../db/client';
-import { findFailedPayment, registerFailedPayment } from '../../db/failed-payment-store';
-import { claimOf, findClaim, samePayment } from '../../db/payment-claims';
-import type { SubmitResult } from '../../domain/cycle-details';
-import { documentOf, type FailedPayment, failedPaymentSchema } from '../../domain/failed-payment';
-import { answerFromClaim } from '../../domain/payment-claim';
-import type { AppEnv } from '../context';
-import { ApiError, zodErrorItems } from '../errors';
-import { idempotently } from '../idempotency';
-import type { submitFailedPaymentRequestSchema } from '../schemas/failed-payments';
-import { SUBMIT_MESSAGE } from '../schemas/zuora';
+import type { CycleClient } from '../../../client/cycles';
+import type { Db } from '../../../db/client';
+import { findFailedPayment, registerFailedPayment } from '../../../db/failed-payment-store';
+import { claimOf, findClaim, samePayment } from '../../../db/payment-claims';
+import type { SubmitResult } from '../../../domain/cycle-details';
+import { documentOf, type FailedPayment, failedPaymentSchema } from '../../../domain/failed-payment';
+import { answerFromClaim } from '../../../domain/payment-claim';
+import type { AppEnv } from '../../context';
+import { ApiError, zodErrorItems } from '../../errors';
+import { idempotently } from '../../idempotency';
+import type { submitFailedPaymentRequestSchema } from '../../schemas/failed-payments';
+import { SUBMIT_MESSAGE } from '../../schemas/zuora';
 import {
   isCycleEnded,
   isUpdateWithStartRace,
   isWorkflowTaskFailing,
   translateTemporalError,
-} from '../temporal-errors';
-import { registerFailedPaymentRoute, submitFailedPaymentRoute } from './payment-routes';
+} from '../../temporal-errors';
+import { registerFailedPaymentRoute, submitFailedPaymentRoute } from './routes';
 
 // Submitting a failed payment: Zuora's body names the payment; its details come with it or from an
 // earlier registration. The answer waits for the Update, so the cycle lists the attempt at once.

@@ -1,9 +1,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Db } from '../../db/client';
-import { type CycleScope, cycleHistory } from '../../db/cycle-queries';
-import type { ZuoraCycle } from '../../domain/zuora-view';
-import { toZuoraCycle } from '../../domain/zuora-view';
-import type { AppEnv } from '../context';
+import type { Db } from '../../../db/client';
+import { type CycleScope, cycleHistory } from '../../../db/cycle-queries';
+import type { ZuoraCycle } from '../../../domain/zuora-view';
+import { toZuoraCycle } from '../../../domain/zuora-view';
+import type { AppEnv } from '../../context';
 import {
   accountCycleHistoryRoute,
   activeAccountCycleRoute,
@@ -11,7 +11,7 @@ import {
   activeInvoiceCycleRoute,
   debitMemoCycleHistoryRoute,
   invoiceCycleHistoryRoute,
-} from './payment-routes';
+} from './routes';
 
 // The six cycle GETs, all read from Postgres: the workflow stores the cycle row and the attempt before
 // a submit answers, and records every later change (attempts, messages such as execute or remove) in

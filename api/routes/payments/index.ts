@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { CycleClient } from '../../client/cycles';
-import type { Db } from '../../db/client';
-import type { AppEnv } from '../context';
+import type { CycleClient } from '../../../client/cycles';
+import type { Db } from '../../../db/client';
+import type { AppEnv } from '../../context';
 import { registerCycleReadRoutes } from './cycles-read';
 import { registerCycleWriteRoutes } from './cycles-write';
 import { registerSubmitRoutes } from './submit';

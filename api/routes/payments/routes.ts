@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorSchema } from '../errors';
-import { idempotencyKeyHeader } from '../idempotency';
-import { badRequest, basicSecurity, jsonResponse, unauthorized } from '../responses';
+import { errorSchema } from '../../errors';
+import { idempotencyKeyHeader } from '../../idempotency';
+import { badRequest, basicSecurity, jsonResponse, unauthorized } from '../../responses';
 import {
   failedPaymentBodySchema,
   registeredPaymentSchema,
   submitFailedPaymentRequestSchema,
-} from '../schemas/failed-payments';
+} from '../../schemas/failed-payments';
 import {
   accountCycleHistorySchema,
   activeAccountCyclesSchema,
@@ -19,7 +19,7 @@ import {
   invoiceCycleHistorySchema,
   removeResponseSchema,
   submitResponseSchema,
-} from '../schemas/zuora';
+} from '../../schemas/zuora';
 
 // The definitions of Zuora's CPR payment routes (reference §2, operationIds as Zuora names them) plus
 // our registration of failed payments. Handlers are in cycles-read.ts, cycles-write.ts and submit.ts;
