@@ -277,3 +277,17 @@ export function failedPayment(extra: Partial<FailedPayment> = {}): FailedPayment
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;
+
+/**
+ * Polls `read` until it answers (not undefined or false). Real time does not skip on the test server
+ * unless a result or env.sleep is awaited, so a cycle waiting for its next attempt stays put meanwhile.
+ */
+export async function until<T>(
+  read: () => T | undefined | false | Promise<T | undefined | false>,
+): Promise<T> {
+  for (;;) {
+    const value = await read();
+    if (value !== undefined && value !== false) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
