@@ -147,9 +147,7 @@ describe('RetryCycle leftover payments', () => {
     expect(stub.opened().map((o) => o.payment.payment_id)).toEqual([first.payment_id, second.payment_id]);
     const claimed = stub.calls
       .filter((c) => c.name === 'claimPayment')
-      .map(
-        (c) => c.input as { cycle_id: number; payment: FailedPayment; attempt: { attempt_number: number } },
-      );
+      .map((c) => c.input as ClaimPaymentInput);
     expect(claimed.map((c) => [c.cycle_id, c.payment.payment_id, c.attempt.attempt_number])).toEqual([
       [2, third.payment_id, 2],
     ]);
