@@ -311,13 +311,32 @@ export const HOUR = 3_600_000;
 /**
  * Polls `read` until it answers (not undefined or false). Real time does not skip on the test server
  * unless a result or env.sleep is awaited, so a cycle waiting for its next attempt stays put meanwhile.
+ * Gives up after `tries` polls (20 ms apart) with an error naming what never happened, so a broken
+ * workflow fails the test with a reason instead of running into the test's timeout.
  */
 export async function until<T>(
   read: () => T | undefined | false | Promise<T | undefined | false>,
+  what = 'the condition',
+  tries = 1_500,
 ): Promise<T> {
-  for (;;) {
+  for (let i = 0; i < tries; i++) {
     const value = await read();
     if (value !== undefined && value !== false) return value;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** The last of up to `tries` reads, stopping early at one that `done` accepts: assert on it afterwards. */
+export async function settle<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  tries = 100,
+): Promise<T> {
+  let value = await read();
+  for (let i = 1; i < tries && !done(value); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    value = await read();
+  }
+  return value;
 }

@@ -15,6 +15,7 @@ import {
   DAY,
   declined,
   failedPayment,
+  settle,
   startTimeSkipping,
   stubActivities,
   uniqueName,
@@ -63,7 +64,7 @@ async function payCentsUntilContinued(
   const stored = () => stub.records().at(-1)?.cycle.outstanding;
   for (let sent = 1; sent <= 2_000; sent++) {
     await handle.signal(paymentReceived, { amount: '0.01', currency: 'USD', payment_id: `cent-${sent}` });
-    await until(() => stored() === less(sent));
+    await until(() => stored() === less(sent), `cent ${sent} stored`);
     if ((await handle.describe()).runId !== firstRunId) return sent;
   }
   throw new Error('the run never continued as new');
@@ -94,10 +95,10 @@ describe('RetryCycle continue-as-new at the history limit', () => {
       const sent = await payCentsUntilContinued(handle, stub, firstRunId);
       const latest = env.client.workflow.getHandle(handle.workflowId);
       // The new run answers once it has taken over the balance, the last cent included.
-      const after = await until(async () => {
-        const d = await latest.query(detailsQuery);
-        return d.outstanding === less(sent) ? d : undefined;
-      });
+      const after = await settle(
+        () => latest.query(detailsQuery),
+        (d) => d.outstanding === less(sent),
+      );
       const stateAfter = await latest.query(stateQuery);
       const firstRun = env.client.workflow.getHandle(handle.workflowId, firstRunId);
       const firstHistory = await firstRun.fetchHistory();
@@ -162,10 +163,10 @@ describe('RetryCycle continue-as-new at the history limit', () => {
       const sent = await payCentsUntilContinued(handle, stub, handle.firstExecutionRunId);
       const latest = env.client.workflow.getHandle(handle.workflowId);
       // The new run answers once it has taken over the balance, the last cent included.
-      const after = await until(async () => {
-        const d = await latest.query(detailsQuery);
-        return d.outstanding === less(sent) ? d : undefined;
-      });
+      const after = await settle(
+        () => latest.query(detailsQuery),
+        (d) => d.outstanding === less(sent),
+      );
       return { sent, after, result: (await latest.result()) as CycleDetails };
     });
 
