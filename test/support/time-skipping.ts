@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { Activities } from '../../activities';
 import type { ChargeRequest, ChargeResult } from '../../domain/charge';
 import type { FailedPayment } from '../../domain/failed-payment';
 import type { RetryConfig } from '../../policy';
 import { resolveTestServer } from '../../temporal/resolve-binary';
-import { bundlerOptions, createWorker, workflowsPath } from '../../worker/create-worker';
+import { bundlerOptions, workflowsPath } from '../../worker/create-worker';
 import { customSearchAttributes } from '../../workflows/search-attributes';
 import { uniqueName } from './temporal';
 
@@ -65,8 +65,8 @@ export async function workflowBundle(): Promise<{ path: string; cleanup: () => v
 }
 
 /**
- * Runs `body` while a worker (the product's createWorker, on a queue of its own) serves `activities`;
- * the worker is shut down when `body` settles.
+ * Runs `body` while a worker on a queue of its own serves `activities` with the product's workflow
+ * bundle; the worker is shut down when `body` settles.
  */
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
@@ -75,12 +75,18 @@ export async function withWorker<T>(
   body: (taskQueue: string) => Promise<T>,
 ): Promise<T> {
   const taskQueue = uniqueName('fast');
-  const worker = await createWorker({
+  // As worker/create-worker.ts builds it, except the sticky queue's schedule-to-start timeout: a
+  // workflow task the server refuses (a continue-as-new while a signal waited) evicts the run from
+  // the worker's cache, and its retry waits this long on the sticky queue before the server hands it
+  // to the normal one. The default 10 s made the history-limit tests take from 3 s to over a minute.
+  const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     activities,
-    workflowBundlePath: bundlePath,
+    workflowBundle: { codePath: bundlePath },
+    shutdownGraceTime: '5s',
+    stickyQueueScheduleToStartTimeout: '300ms',
   });
   return await worker.runUntil(body(taskQueue));
 }
@@ -311,18 +317,18 @@ export const HOUR = 3_600_000;
 /**
  * Polls `read` until it answers (not undefined or false). Real time does not skip on the test server
  * unless a result or env.sleep is awaited, so a cycle waiting for its next attempt stays put meanwhile.
- * Gives up after `tries` polls (20 ms apart) with an error naming what never happened, so a broken
- * workflow fails the test with a reason instead of running into the test's timeout.
+ * Gives up after `tries` polls (5 ms apart, about 30 s) with an error naming what never happened, so a
+ * broken workflow fails the test with a reason instead of running into the test's timeout.
  */
 export async function until<T>(
   read: () => T | undefined | false | Promise<T | undefined | false>,
   what = 'the condition',
-  tries = 1_500,
+  tries = 6_000,
 ): Promise<T> {
   for (let i = 0; i < tries; i++) {
     const value = await read();
     if (value !== undefined && value !== false) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
   throw new Error(`gave up waiting for ${what}`);
 }
