@@ -91,8 +91,8 @@ export async function insertAttempt(db: Executor, cycleId: number, attempt: Atte
 }
 
 /**
- * Stores what changed in one transaction: attempts are upserts on (cycle, attempt number) and
- * events inserts on (cycle, seq), so a retried call never duplicates a row.
+ * Stores what changed in one transaction: attempts are upserts on (cycle, attempt number) and events
+ * upserts on (cycle, seq), so a retried call never duplicates a row and the last call's content stands.
  */
 export async function recordCycle(db: Db, input: RecordInput): Promise<void> {
   await db.transaction(async (tx) => {
@@ -117,7 +117,18 @@ export async function recordCycle(db: Db, input: RecordInput): Promise<void> {
             detail: e.detail,
           })),
         )
-        .onConflictDoNothing();
+        // The last write of a seq wins, as for attempts: a workflow task the server refused after its
+        // local `record` ran is retried, and the retry may batch other messages and number its events
+        // differently; the retry's events are the ones the history keeps (found by the fast tier).
+        .onConflictDoUpdate({
+          target: [cycleEvents.cycleId, cycleEvents.seq],
+          set: {
+            at: sql`excluded.at`,
+            status: sql`excluded.status`,
+            reason: sql`excluded.reason`,
+            detail: sql`excluded.detail`,
+          },
+        });
     }
     const c = input.cycle;
     await tx

@@ -255,34 +255,17 @@ export function stubActivities(opts: StubOptions) {
     calls,
     charges,
     /**
-     * The cycle's events as Postgres keeps them: one row per seq, the first write wins (record() inserts
-     * on (cycle, seq) with ON CONFLICT DO NOTHING). A write is repeated when the server refuses the
-     * workflow task that made it (e.g. a continue-as-new while a signal waited) and the task runs again.
+     * The cycle's events as Postgres keeps them: one row per seq, the last write wins (record() upserts
+     * on (cycle, seq)). A write is repeated when the server refuses the workflow task that made it (e.g.
+     * a continue-as-new while a signal waited) and the task runs again, possibly numbering its events
+     * differently: the retry's events are the ones the history keeps.
      */
     events: () => {
       const bySeq = new Map<number, RecordInput['events'][number]>();
       for (const r of calls.filter((c) => c.name === 'record').map((c) => c.input as RecordInput)) {
-        for (const e of r.events) if (!bySeq.has(e.seq)) bySeq.set(e.seq, e);
+        for (const e of r.events) bySeq.set(e.seq, e);
       }
       return [...bySeq.values()].sort((x, y) => x.seq - y.seq);
-    },
-    /**
-     * Seqs written twice with different events. A workflow task that runs again after its local
-     * activity wrote can batch more signals than the first try, and so number its events differently;
-     * the later event under a seq already stored is then lost (see the report on issue 14).
-     */
-    renumbered: () => {
-      const first = new Map<number, string>();
-      const out: { seq: number; first: string; again: string }[] = [];
-      for (const r of calls.filter((c) => c.name === 'record').map((c) => c.input as RecordInput)) {
-        for (const e of r.events) {
-          const text = JSON.stringify([e.reason, e.detail]);
-          const seen = first.get(e.seq);
-          if (seen === undefined) first.set(e.seq, text);
-          else if (seen !== text) out.push({ seq: e.seq, first: seen, again: text });
-        }
-      }
-      return out;
     },
     /** Every record() input, in order. */
     records: () => calls.filter((c) => c.name === 'record').map((c) => c.input as RecordInput),

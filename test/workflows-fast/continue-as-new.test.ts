@@ -145,6 +145,10 @@ describe('RetryCycle continue-as-new at the history limit', () => {
     expect(new Set(written).size).toBe(out.sent);
     const events = stub.events();
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    // And as stored, each cent's event once: none lost to a retried task that numbered differently.
+    const kept = events.filter((e) => e.reason === 'payment_received').map((e) => e.detail.payment_id);
+    expect(kept).toHaveLength(out.sent);
+    expect(new Set(kept).size).toBe(out.sent);
     expect(events.at(-1)).toMatchObject({ reason: 'ended', detail: { status: 'collected' } });
     expect(stub.records().at(-1)?.cycle.status).toBe('collected');
   });
