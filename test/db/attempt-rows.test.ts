@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTEMPT_COLUMN_KEYS, attemptRecordOf, attemptValues } from '../../db/attempt-rows';
 import type { DbHandle } from '../../db/client';
 import { cycleWithAttempts } from '../../db/cycle-with-attempts';
-import { insertAttempt, openCycle, recordCycle } from '../../db/cycle-writes';
+import { insertAttempt, recordCycle } from '../../db/cycle-writes';
 import { attempts, cycles } from '../../db/schema';
 import type { AttemptRecord } from '../../domain/attempt-record';
+import { openTestCycle } from '../support/cycle-rows';
 import { type DbKind, dbKinds, openTestDb } from '../support/databases';
 
 // db/attempt-rows.ts is the one mapping between an AttemptRecord and its attempts row. A record written
@@ -150,27 +151,7 @@ describe.each(dbKinds)('attempt rows on %s', (kind: DbKind) => {
   let cycleId: number;
   beforeAll(async () => {
     handle = await openTestDb(kind);
-    const id = randomUUID();
-    ({ cycle_id: cycleId } = await openCycle(handle.db, {
-      workflow_id: `cpr-invoice-INV-${id}`,
-      run_id: `run-${id}`,
-      document_type: 'invoice',
-      document_id: `INV-${id}`,
-      payment: {
-        payment_id: `P-${id}`,
-        account_id: `A-${id}`,
-        invoice_id: `INV-${id}`,
-        amount: '100.00',
-        currency: 'USD',
-        payment_method_id: 'pm',
-        gateway_id: 'sim',
-        gateway_response_code: 'insufficient_funds',
-      },
-      customer_group_id: 1,
-      customer_group_name: 'Default',
-      config_version: 1,
-      started_at: '2026-11-22T10:00:00.000Z',
-    }));
+    cycleId = await openTestCycle(handle.db);
   });
   afterAll(async () => {
     await handle.close();

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../db/client';
-import { openCycle, type RecordInput, recordCycle } from '../../db/cycle-writes';
+import { type RecordInput, recordCycle } from '../../db/cycle-writes';
 import { cycleEvents } from '../../db/schema';
+import { openTestCycle } from '../support/cycle-rows';
 import { type DbKind, dbKinds, openTestDb } from '../support/databases';
 
 // A workflow task can run its local `record` and then be refused by the server (a continue-as-new
@@ -15,27 +15,7 @@ describe.each(dbKinds)('cycle events on %s', (kind: DbKind) => {
   let cycleId: number;
   beforeAll(async () => {
     handle = await openTestDb(kind);
-    const id = randomUUID();
-    ({ cycle_id: cycleId } = await openCycle(handle.db, {
-      workflow_id: `cpr-invoice-INV-${id}`,
-      run_id: `run-${id}`,
-      document_type: 'invoice',
-      document_id: `INV-${id}`,
-      payment: {
-        payment_id: `P-${id}`,
-        account_id: `A-${id}`,
-        invoice_id: `INV-${id}`,
-        amount: '100.00',
-        currency: 'USD',
-        payment_method_id: 'pm',
-        gateway_id: 'sim',
-        gateway_response_code: 'insufficient_funds',
-      },
-      customer_group_id: 1,
-      customer_group_name: 'Default',
-      config_version: 1,
-      started_at: '2026-11-22T10:00:00.000Z',
-    }));
+    cycleId = await openTestCycle(handle.db);
   });
   afterAll(async () => {
     await handle.close();
