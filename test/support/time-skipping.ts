@@ -254,19 +254,6 @@ export function stubActivities(opts: StubOptions) {
     activities,
     calls,
     charges,
-    /**
-     * The cycle's events as Postgres keeps them: one row per seq, the last write wins (record() upserts
-     * on (cycle, seq)). A write is repeated when the server refuses the workflow task that made it (e.g.
-     * a continue-as-new while a signal waited) and the task runs again, possibly numbering its events
-     * differently: the retry's events are the ones the history keeps.
-     */
-    events: () => {
-      const bySeq = new Map<number, RecordInput['events'][number]>();
-      for (const r of calls.filter((c) => c.name === 'record').map((c) => c.input as RecordInput)) {
-        for (const e of r.events) bySeq.set(e.seq, e);
-      }
-      return [...bySeq.values()].sort((x, y) => x.seq - y.seq);
-    },
     /** Every record() input, in order. */
     records: () => calls.filter((c) => c.name === 'record').map((c) => c.input as RecordInput),
     opened: () =>
