@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { Activities } from '../../activities';
 import type { ChargeRequest, ChargeResult } from '../../domain/charge';
 import type { FailedPayment } from '../../domain/failed-payment';
@@ -68,6 +68,35 @@ export async function workflowBundle(): Promise<{ path: string; cleanup: () => v
  * Runs `body` while a worker on a queue of its own serves `activities` with the product's workflow
  * bundle; the worker is shut down when `body` settles.
  */
+/**
+ * One time-skipping server and the workflow bundle for a test file: started before its tests, stopped
+ * after them. Tests of the file share the server's clock (a test's `result()` lets it skip).
+ */
+export function perFileTimeSkipping(): {
+  readonly env: TestWorkflowEnvironment;
+  readonly bundlePath: string;
+} {
+  let env: TestWorkflowEnvironment | undefined;
+  let bundle: Awaited<ReturnType<typeof workflowBundle>> | undefined;
+  beforeAll(async () => {
+    [env, bundle] = await Promise.all([startTimeSkipping(), workflowBundle()]);
+  });
+  afterAll(async () => {
+    await env?.teardown();
+    bundle?.cleanup();
+  });
+  return {
+    get env() {
+      if (!env) throw new Error('the time-skipping server is not started yet');
+      return env;
+    },
+    get bundlePath() {
+      if (!bundle) throw new Error('the workflow bundle is not built yet');
+      return bundle.path;
+    },
+  };
+}
+
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
   bundlePath: string,

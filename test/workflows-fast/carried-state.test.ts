@@ -1,5 +1,4 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chargedAttempt, externalAttempt } from '../../domain/attempt-record';
 import type { CycleDetails } from '../../domain/cycle-details';
 import { defaultConfig, type RetryConfig } from '../../policy';
@@ -9,11 +8,10 @@ import {
   approved,
   DAY,
   failedPayment,
-  startTimeSkipping,
+  perFileTimeSkipping,
   stubActivities,
   uniqueName,
   withWorker,
-  workflowBundle,
 } from '../support/time-skipping';
 
 // The run that continue-as-new starts: the same workflow with the state the previous run carried
@@ -26,17 +24,7 @@ const config: RetryConfig = {
   settings: { ...defaultConfig.settings, processor_interval: 'PT0S', max_cycle_days: 30 },
 };
 
-let env: TestWorkflowEnvironment;
-let bundle: Awaited<ReturnType<typeof workflowBundle>>;
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([startTimeSkipping(), workflowBundle()]);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  bundle?.cleanup();
-});
+const fast = perFileTimeSkipping();
 
 /** What a run two attempts in would carry: attempt 1 (the failed payment) and our declined attempt 2. */
 /** `now`: the test server's clock, which earlier tests of the file may have skipped far ahead. */
@@ -93,10 +81,10 @@ function carriedAfterTwoAttempts(now: number, over: Partial<CarriedState> = {}) 
 
 describe('RetryCycle started from a carried state (the run continue-as-new starts)', () => {
   it('charges attempt 3 of the same cycle for the carried balance at the carried time, and collects', async () => {
-    const { payment, carried } = carriedAfterTwoAttempts(await env.currentTimeMs());
+    const { payment, carried } = carriedAfterTwoAttempts(await fast.env.currentTimeMs());
     const stub = stubActivities({ config, charge: (req) => approved(req) });
-    const result = await withWorker(env, bundle.path, stub.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
+    const result = await withWorker(fast.env, fast.bundlePath, stub.activities, async (taskQueue) => {
+      const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
         taskQueue,
         workflowId: uniqueName('cycle'),
         args: [{ payment, carried } satisfies RetryCycleInput],
@@ -126,13 +114,13 @@ describe('RetryCycle started from a carried state (the run continue-as-new start
   });
 
   it('a carried pause holds: no charge, expired at the first run’s cycle limit', async () => {
-    const { payment, carried } = carriedAfterTwoAttempts(await env.currentTimeMs(), {
+    const { payment, carried } = carriedAfterTwoAttempts(await fast.env.currentTimeMs(), {
       status: 'paused',
       paused: true,
     });
     const stub = stubActivities({ config, charge: (req) => approved(req) });
-    const result = await withWorker(env, bundle.path, stub.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
+    const result = await withWorker(fast.env, fast.bundlePath, stub.activities, async (taskQueue) => {
+      const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
         taskQueue,
         workflowId: uniqueName('cycle'),
         args: [{ payment, carried } satisfies RetryCycleInput],

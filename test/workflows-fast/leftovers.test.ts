@@ -1,5 +1,4 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CycleDetails } from '../../domain/cycle-details';
 import type { FailedPayment } from '../../domain/failed-payment';
 import { failedPaymentSubmitted, RETRY_CYCLE_WORKFLOW } from '../../workflows/messages';
@@ -10,28 +9,17 @@ import {
   type ClaimPaymentInput,
   declined,
   failedPayment,
-  startTimeSkipping,
+  perFileTimeSkipping,
   stubActivities,
   uniqueName,
   withWorker,
-  workflowBundle,
 } from '../support/time-skipping';
 
 // Failed payments that arrive (signal-with-start or plain signals have no answer to refuse them with)
 // while a cycle is ending are not dropped: the document's next cycle opens with them, in the same
 // workflow id's next run.
 
-let env: TestWorkflowEnvironment;
-let bundle: Awaited<ReturnType<typeof workflowBundle>>;
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([startTimeSkipping(), workflowBundle()]);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  bundle?.cleanup();
-});
+const fast = perFileTimeSkipping();
 
 /** Another failed payment of the same invoice and account. */
 const sameDocument = (first: FailedPayment, extra: Partial<FailedPayment>): FailedPayment => ({
@@ -49,7 +37,7 @@ function arriveDuring(
 ): ChargeScript {
   return async (req, call) => {
     if (call === at) {
-      const handle = env.client.workflow.getHandle(workflowId);
+      const handle = fast.env.client.workflow.getHandle(workflowId);
       for (const p of payments) await handle.signal(failedPaymentSubmitted, p);
     }
     return await then(req, call);
@@ -67,17 +55,17 @@ describe('RetryCycle leftover payments', () => {
       charge: arriveDuring(1, workflowId, [first, second], approved),
     });
     const { result, firstRunStatus, firstRunId } = await withWorker(
-      env,
-      bundle.path,
+      fast.env,
+      fast.bundlePath,
       stub.activities,
       async (taskQueue) => {
-        const handle = await env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
+        const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
           taskQueue,
           workflowId,
           args: [{ payment: first }],
         });
         const result = (await handle.result()) as CycleDetails;
-        const firstRun = env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId);
+        const firstRun = fast.env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId);
         return {
           result,
           firstRunId: handle.firstExecutionRunId,
@@ -135,8 +123,8 @@ describe('RetryCycle leftover payments', () => {
         call <= 2 ? declined()(req, call) : approved(req),
       ),
     });
-    const result = await withWorker(env, bundle.path, stub.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
+    const result = await withWorker(fast.env, fast.bundlePath, stub.activities, async (taskQueue) => {
+      const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
         taskQueue,
         workflowId,
         args: [{ payment: first }],
@@ -180,15 +168,20 @@ describe('RetryCycle leftover payments', () => {
       config: testConfig(),
       charge: arriveDuring(1, workflowId, [first], approved),
     });
-    const { result, status } = await withWorker(env, bundle.path, stub.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-        taskQueue,
-        workflowId,
-        args: [{ payment: first }],
-      });
-      const result = (await handle.result()) as CycleDetails;
-      return { result, status: (await handle.describe()).status.name };
-    });
+    const { result, status } = await withWorker(
+      fast.env,
+      fast.bundlePath,
+      stub.activities,
+      async (taskQueue) => {
+        const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
+          taskQueue,
+          workflowId,
+          args: [{ payment: first }],
+        });
+        const result = (await handle.result()) as CycleDetails;
+        return { result, status: (await handle.describe()).status.name };
+      },
+    );
     expect(status).toBe('COMPLETED');
     expect(result).toMatchObject({ cycle_id: 1, status: 'collected' });
     expect(stub.opened()).toHaveLength(1);

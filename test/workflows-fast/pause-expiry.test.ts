@@ -1,5 +1,4 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CycleDetails } from '../../domain/cycle-details';
 import { defaultConfig, type RetryConfig } from '../../policy';
 import { detailsQuery, pause, pauseConfirmed, RETRY_CYCLE_WORKFLOW, resume } from '../../workflows/messages';
@@ -7,12 +6,11 @@ import {
   approved,
   DAY,
   failedPayment,
-  startTimeSkipping,
+  perFileTimeSkipping,
   stubActivities,
   uniqueName,
   until,
   withWorker,
-  workflowBundle,
 } from '../support/time-skipping';
 
 // A paused cycle charges nothing and waits; at settings.max_cycle_days after it started it ends
@@ -24,23 +22,13 @@ const config: RetryConfig = {
 };
 const MAX = 30 * DAY;
 
-let env: TestWorkflowEnvironment;
-let bundle: Awaited<ReturnType<typeof workflowBundle>>;
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([startTimeSkipping(), workflowBundle()]);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  bundle?.cleanup();
-});
+const fast = perFileTimeSkipping();
 
 describe('RetryCycle paused past max_cycle_days', () => {
   it('a pause signal before the first retry: no charge, expired at the cycle limit', async () => {
     const stub = stubActivities({ config });
-    const result = await withWorker(env, bundle.path, stub.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
+    const result = await withWorker(fast.env, fast.bundlePath, stub.activities, async (taskQueue) => {
+      const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
         taskQueue,
         workflowId: uniqueName('cycle'),
         args: [{ payment: failedPayment() }],
@@ -78,18 +66,18 @@ describe('RetryCycle paused past max_cycle_days', () => {
   it('pauseConfirmed after a declined retry: answered paused, later charges none, expired', async () => {
     const stub = stubActivities({ config });
     const { first, second, result } = await withWorker(
-      env,
-      bundle.path,
+      fast.env,
+      fast.bundlePath,
       stub.activities,
       async (taskQueue) => {
-        const handle = await env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
+        const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
           taskQueue,
           workflowId: uniqueName('cycle'),
           args: [{ payment: failedPayment() }],
         });
         await until(() => stub.records().length === 1);
         // Skip past attempt 2 (one day after attempt 1); attempt 3 is then a day away.
-        await env.sleep(DAY + 3_600_000);
+        await fast.env.sleep(DAY + 3_600_000);
         await until(() => stub.records().length === 2);
         const first = await handle.executeUpdate(pauseConfirmed, { args: [{ requested_by: 'ops' }] });
         const second = await handle.executeUpdate(pauseConfirmed, { args: [{ requested_by: 'ops' }] });
@@ -120,21 +108,26 @@ describe('RetryCycle paused past max_cycle_days', () => {
 
   it('resumed before the limit: the missed attempt runs once, at the resume, not as a burst', async () => {
     const stub = stubActivities({ config, charge: approved });
-    const { resumedAt, result } = await withWorker(env, bundle.path, stub.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-        taskQueue,
-        workflowId: uniqueName('cycle'),
-        args: [{ payment: failedPayment() }],
-      });
-      await until(() => stub.records().length === 1);
-      await handle.signal(pause);
-      await until(async () => (await handle.query(detailsQuery)).status === 'paused');
-      // Ten days paused: attempts 2 and 3 would have been due by then.
-      await env.sleep(10 * DAY);
-      const resumedAt = await env.currentTimeMs();
-      await handle.signal(resume);
-      return { resumedAt, result: (await handle.result()) as CycleDetails };
-    });
+    const { resumedAt, result } = await withWorker(
+      fast.env,
+      fast.bundlePath,
+      stub.activities,
+      async (taskQueue) => {
+        const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
+          taskQueue,
+          workflowId: uniqueName('cycle'),
+          args: [{ payment: failedPayment() }],
+        });
+        await until(() => stub.records().length === 1);
+        await handle.signal(pause);
+        await until(async () => (await handle.query(detailsQuery)).status === 'paused');
+        // Ten days paused: attempts 2 and 3 would have been due by then.
+        await fast.env.sleep(10 * DAY);
+        const resumedAt = await fast.env.currentTimeMs();
+        await handle.signal(resume);
+        return { resumedAt, result: (await handle.result()) as CycleDetails };
+      },
+    );
 
     expect(result).toMatchObject({ status: 'collected', outstanding: '0.00' });
     expect(stub.charges.map((c) => [c.req.idempotency_key, c.req.amount])).toEqual([

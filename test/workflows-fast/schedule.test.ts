@@ -1,5 +1,4 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AttemptRecord } from '../../domain/attempt-record';
 import type { CycleDetails } from '../../domain/cycle-details';
 import { defaultConfig, type RetryConfig } from '../../policy';
@@ -10,12 +9,11 @@ import {
   declined,
   failedPayment,
   HOUR,
+  perFileTimeSkipping,
   type RecordInput,
-  startTimeSkipping,
   stubActivities,
   uniqueName,
   withWorker,
-  workflowBundle,
 } from '../support/time-skipping';
 
 // The schedule over days: the default configuration's per-attempt rules (soft declines retried after
@@ -49,24 +47,14 @@ function scheduled(records: RecordInput[]): { attempt: number; next: string }[] 
   );
 }
 
-let env: TestWorkflowEnvironment;
-let bundle: Awaited<ReturnType<typeof workflowBundle>>;
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([startTimeSkipping(), workflowBundle()]);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  bundle?.cleanup();
-});
+const fast = perFileTimeSkipping();
 
 describe('RetryCycle schedule over skipped days', () => {
   it('retries per attempt rule at the scheduled times, then ends attempts_exhausted', async () => {
     const stub = stubActivities({ config: exactTimes });
     const payment = failedPayment();
-    const result = await withWorker(env, bundle.path, stub.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
+    const result = await withWorker(fast.env, fast.bundlePath, stub.activities, async (taskQueue) => {
+      const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
         taskQueue,
         workflowId: uniqueName('cycle'),
         args: [{ payment }],
@@ -135,15 +123,20 @@ describe('RetryCycle schedule over skipped days', () => {
       charge: (req, call) => (call === 3 ? approved(req) : declined('do_not_honor')(req, call)),
     });
     const payment = failedPayment({ amount: '42.50' });
-    const { result, state } = await withWorker(env, bundle.path, stub.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-        taskQueue,
-        workflowId: uniqueName('cycle'),
-        args: [{ payment }],
-      });
-      const result = (await handle.result()) as CycleDetails;
-      return { result, state: await handle.query(stateQuery) };
-    });
+    const { result, state } = await withWorker(
+      fast.env,
+      fast.bundlePath,
+      stub.activities,
+      async (taskQueue) => {
+        const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
+          taskQueue,
+          workflowId: uniqueName('cycle'),
+          args: [{ payment }],
+        });
+        const result = (await handle.result()) as CycleDetails;
+        return { result, state: await handle.query(stateQuery) };
+      },
+    );
 
     expect(result).toMatchObject({ status: 'collected', end_reason: 'collected', outstanding: '0.00' });
     expect(stub.charges.map((c) => [c.req.idempotency_key, c.req.amount])).toEqual([
@@ -170,8 +163,8 @@ describe('RetryCycle schedule over skipped days', () => {
 
   it('stops at a never-retry decline (stolen card) without another charge', async () => {
     const stub = stubActivities({ config: exactTimes, charge: declined('stolen_card') });
-    const result = await withWorker(env, bundle.path, stub.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
+    const result = await withWorker(fast.env, fast.bundlePath, stub.activities, async (taskQueue) => {
+      const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
         taskQueue,
         workflowId: uniqueName('cycle'),
         args: [{ payment: failedPayment() }],
@@ -188,8 +181,8 @@ describe('RetryCycle schedule over skipped days', () => {
       config: defaultConfig,
       charge: (req, call) => (call === 4 ? approved(req) : declined()(req, call)),
     });
-    const result = await withWorker(env, bundle.path, stub.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
+    const result = await withWorker(fast.env, fast.bundlePath, stub.activities, async (taskQueue) => {
+      const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
         taskQueue,
         workflowId: uniqueName('cycle'),
         args: [{ payment: failedPayment() }],
