@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, count, eq, inArray, isNull, ne, type SQL, sql } from 'drizzle-orm';
 import type { GateRule } from '../domain/action-result';
 import { chargeKey } from '../domain/charge';
-import { ACTIVE_STATUSES, type CycleStatus } from '../domain/cycle-status';
+import { ACTIVE_STATUSES } from '../domain/cycle-status';
 import { fromUnits, toUnits } from '../domain/money/decimal';
+import { billingCycleStatus } from '../domain/smartpay-view';
 import type { Db } from './client';
 import { type CycleRow, type CycleWithAttempts, cycleWithAttempts } from './cycle-with-attempts';
 import { gateManualRetry } from './manual-retry-gate';
@@ -19,24 +20,6 @@ export const NO_SUBSCRIPTION = 'none';
 
 export type { CycleRow };
 export type ManualRetryRow = typeof manualRetries.$inferSelect;
-
-export type BillingCycleStatus = 'Captured' | 'Failed' | 'Error' | 'Retrying';
-
-const STATUS: Record<CycleStatus, BillingCycleStatus> = {
-  in_retry: 'Retrying',
-  paused: 'Retrying',
-  collected: 'Captured',
-  collected_external: 'Captured',
-  stopped_by_rule: 'Failed',
-  attempts_exhausted: 'Failed',
-  expired: 'Failed',
-  removed: 'Failed',
-  error: 'Error',
-};
-
-export function billingCycleStatus(status: string): BillingCycleStatus {
-  return STATUS[status as CycleStatus] ?? 'Retrying';
-}
 
 /** `billingcycle-<UUID>` and `BillingCycle-<uuid>` name the same cycle (the vendor's examples mix cases). */
 export function canonicalId(prefix: string, value: string): string {

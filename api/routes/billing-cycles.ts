@@ -1,31 +1,24 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { DEFAULT_MANUAL_RETRY_WAIT_MS, type ManualRetryClient } from '../../client/manual-retries';
 import {
-  type BillingCycleRecord,
-  billingCycleStatus,
-  type CycleRow,
   canonicalId,
   createManualRetry,
   findBillingCycle,
   findManualRetry,
   listBillingCycles,
-  type ManualRetryRow,
   manualRetryById,
   NO_SUBSCRIPTION,
 } from '../../db/billing-cycle-queries';
 import type { Db } from '../../db/client';
-import type { AttemptRecord } from '../../domain/attempt-record';
-import { formatAmount } from '../../domain/money/currency';
+import { billingCycleView, manualRetryView } from '../../domain/smartpay-view';
 import type { AppEnv } from '../context';
 import { ApiError, errorSchema } from '../errors';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotently } from '../idempotency';
 import { badRequest, jsonResponse } from '../responses';
 import {
-  type BillingCycleView,
   billingCyclePageSchema,
   billingCycleParams,
   billingCycleSchema,
-  type ManualRetryView,
   manualRetryHeaders,
   manualRetryParams,
   manualRetryRequestSchema,
@@ -126,88 +119,6 @@ export const listBillingCyclesRoute = createRoute({
   responses: { 200: json(billingCyclePageSchema, 'One page'), 400: e400, 401: e401, 404: e404 },
 });
 
-const iso = (d: Date) => d.toISOString();
-/** Postgres numeric(19, 4) as the currency writes it, a decimal string: never through a float. */
-const money = (amount: string, currency: string) => formatAmount(amount, currency);
-
-const RETRY_STATUS = {
-  pending: 'Pending',
-  succeeded: 'Captured',
-  declined: 'Failed',
-  error: 'Error',
-} as const;
-
-export function manualRetryView(retry: ManualRetryRow, cycle: CycleRow): ManualRetryView {
-  return {
-    id: retry.retryId,
-    createdAt: iso(retry.createdAt),
-    updatedAt: iso(retry.updatedAt),
-    transactionId: retry.transactionId,
-    reason: retry.reason,
-    extraInfo: null,
-    customReferences: null,
-    criteria: null,
-    targetMerchantAccountReference: null,
-    billingCycleId: cycle.billingCycleId,
-    status: RETRY_STATUS[retry.status],
-    attemptNumber: retry.attemptNumber,
-    amount: money(retry.amount, retry.currency),
-    amountCollected: retry.amountCollected === null ? null : money(retry.amountCollected, retry.currency),
-    currency: retry.currency,
-    executedAt: retry.executedAt ? iso(retry.executedAt) : null,
-    gatewayCode: retry.gatewayCode,
-    gatewayMessage: retry.gatewayResponse,
-  };
-}
-
-function paidAt(cycle: CycleRow, attempts: AttemptRecord[]): string | null {
-  if (billingCycleStatus(cycle.status) !== 'Captured') return null;
-  const paid = attempts.filter((a) => a.success).at(-1);
-  if (paid) return paid.time_of_execution;
-  return cycle.endedAt ? iso(cycle.endedAt) : iso(cycle.updatedAt);
-}
-
-export function billingCycleView(cycle: BillingCycleRecord): BillingCycleView {
-  const { attempts } = cycle;
-  return {
-    id: cycle.billingCycleId,
-    createdAt: iso(cycle.startedAt),
-    updatedAt: iso(cycle.updatedAt),
-    paidAt: paidAt(cycle, attempts),
-    billingDate: cycle.dueDate ?? iso(cycle.startedAt).slice(0, 10),
-    billingPeriodStart: null,
-    billingPeriodEnd: null,
-    status: billingCycleStatus(cycle.status),
-    amount: money(cycle.amount, cycle.currency),
-    currency: cycle.currency,
-    shortCardNumber: null,
-    billingAgreementName: null,
-    billingAgreementId: null,
-    subscriptionId: cycle.subscriptionId,
-    accountId: cycle.accountId,
-    documentType: cycle.documentType,
-    documentId: cycle.documentId,
-    paymentMethodId: cycle.paymentMethodId,
-    outstanding: money(cycle.outstanding, cycle.currency),
-    amountCollected: money(cycle.amountCollected, cycle.currency),
-    cycleStatus: cycle.status,
-    endReason: cycle.endReason,
-    transactions: attempts.map((a) => ({
-      id: a.transaction_id,
-      attemptNumber: a.attempt_number,
-      executedAt: a.time_of_execution,
-      amount: money(a.amount, a.currency),
-      amountCollected: money(a.amount_collected, a.currency),
-      currency: a.currency,
-      success: a.success,
-      gatewayCode: a.gateway_code,
-      gatewayMessage: a.gateway_response,
-      source: a.source,
-      cprGenerated: a.cpr_generated,
-    })),
-  };
-}
-
 const notFound = (subscriptionId: string, billingCycleId: string) =>
   new ApiError(404, `No billing cycle ${billingCycleId} in subscription ${subscriptionId}`);
 
@@ -256,7 +167,7 @@ export function registerBillingCycleRoutes(app: OpenAPIHono<AppEnv>, deps: Billi
       }
       return {
         status: created.kind === 'created' ? (201 as const) : (200 as const),
-        body: manualRetryView(retry, created.cycle),
+        body: manualRetryView(retry, created.cycle.billingCycleId),
       };
     };
     // The retry row carries the key too (written with it, in its own transaction), so a request that
@@ -284,7 +195,7 @@ export function registerBillingCycleRoutes(app: OpenAPIHono<AppEnv>, deps: Billi
         `No manual retry ${retryId} of billing cycle ${billingCycleId} in subscription ${subscriptionId}`,
       );
     }
-    return c.json(manualRetryView(found.retry, found.cycle), 200);
+    return c.json(manualRetryView(found.retry, found.cycle.billingCycleId), 200);
   });
 
   app.openapi(getBillingCycleRoute, async (c) => {
