@@ -6,7 +6,7 @@ import type {
   ManualRetryStatus,
   RecordManualRetryInput,
 } from '../domain/manual-retry';
-import { payDown, toUnits } from '../domain/money/decimal';
+import { isZeroOrLess, payDown } from '../domain/money/decimal';
 import { mapResponseCode, type RetryConfig } from '../policy';
 import { attemptValues } from './attempt-rows';
 import type { Db } from './client';
@@ -118,7 +118,7 @@ export async function recordManualRetryOutcome(
     let outstanding = cycle.outstanding;
     if (approved) {
       outstanding = payDown(outstanding, collected);
-      if (toUnits(outstanding) <= 0n) cycleStatus = 'collected';
+      if (isZeroOrLess(outstanding)) cycleStatus = 'collected';
     }
     const [sum] = await tx
       .select({ sum: sql<string>`coalesce(sum(${attempts.amountCollected}), 0)::text` })
