@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
@@ -12,6 +13,8 @@ import type { FailedPayment } from '../../domain/failed-payment';
 import type { RetryConfig } from '../../policy';
 import { resolveTestServer } from '../../temporal/resolve-binary';
 import { bundlerOptions, workflowsPath } from '../../worker/create-worker';
+import { RETRY_CYCLE_WORKFLOW } from '../../workflows/messages';
+import type { RetryCycleInput, RetryCycleWorkflow } from '../../workflows/retry-cycle-input';
 import { customSearchAttributes } from '../../workflows/search-attributes';
 import { uniqueName } from './temporal';
 
@@ -75,6 +78,10 @@ export async function workflowBundle(): Promise<{ path: string; cleanup: () => v
 export function perFileTimeSkipping(): {
   readonly env: TestWorkflowEnvironment;
   readonly bundlePath: string;
+  withCycle<T>(
+    start: { activities: object; input: RetryCycleInput; workflowId?: string },
+    body: (handle: WorkflowHandleWithFirstExecutionRunId<RetryCycleWorkflow>) => Promise<T>,
+  ): Promise<T>;
 } {
   let env: TestWorkflowEnvironment | undefined;
   let bundle: Awaited<ReturnType<typeof workflowBundle>> | undefined;
@@ -93,6 +100,19 @@ export function perFileTimeSkipping(): {
     get bundlePath() {
       if (!bundle) throw new Error('the workflow bundle is not built yet');
       return bundle.path;
+    },
+    /** Starts RetryCycle with `input` on a worker of its own over `activities`; `body` gets its handle. */
+    withCycle({ activities, input, workflowId = uniqueName('cycle') }, body) {
+      const server = this.env;
+      return withWorker(server, this.bundlePath, activities, async (taskQueue) =>
+        body(
+          await server.client.workflow.start<RetryCycleWorkflow>(RETRY_CYCLE_WORKFLOW, {
+            taskQueue,
+            workflowId,
+            args: [input],
+          }),
+        ),
+      );
     },
   };
 }

@@ -2,17 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { chargedAttempt, externalAttempt } from '../../domain/attempt-record';
 import type { CycleDetails } from '../../domain/cycle-details';
 import { defaultConfig, type RetryConfig } from '../../policy';
-import { RETRY_CYCLE_WORKFLOW } from '../../workflows/messages';
-import type { CarriedState, RetryCycleInput } from '../../workflows/retry-cycle';
-import {
-  approved,
-  DAY,
-  failedPayment,
-  perFileTimeSkipping,
-  stubActivities,
-  uniqueName,
-  withWorker,
-} from '../support/time-skipping';
+import type { CarriedState } from '../../workflows/retry-cycle';
+import { approved, DAY, failedPayment, perFileTimeSkipping, stubActivities } from '../support/time-skipping';
 
 // The run that continue-as-new starts: the same workflow with the state the previous run carried
 // (CycleState.toCarried). Reaching the history limit is the integration tier's (test/cycles/messages);
@@ -83,14 +74,12 @@ describe('RetryCycle started from a carried state (the run continue-as-new start
   it('charges attempt 3 of the same cycle for the carried balance at the carried time, and collects', async () => {
     const { payment, carried } = carriedAfterTwoAttempts(await fast.env.currentTimeMs());
     const stub = stubActivities({ config, charge: (req) => approved(req) });
-    const result = await withWorker(fast.env, fast.bundlePath, stub.activities, async (taskQueue) => {
-      const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-        taskQueue,
-        workflowId: uniqueName('cycle'),
-        args: [{ payment, carried } satisfies RetryCycleInput],
-      });
-      return (await handle.result()) as CycleDetails;
-    });
+    const result = await fast.withCycle(
+      { activities: stub.activities, input: { payment, carried } },
+      async (handle) => {
+        return (await handle.result()) as CycleDetails;
+      },
+    );
 
     // Nothing is opened or claimed again: the cycle exists.
     expect(stub.opened()).toEqual([]);
@@ -119,14 +108,12 @@ describe('RetryCycle started from a carried state (the run continue-as-new start
       paused: true,
     });
     const stub = stubActivities({ config, charge: (req) => approved(req) });
-    const result = await withWorker(fast.env, fast.bundlePath, stub.activities, async (taskQueue) => {
-      const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-        taskQueue,
-        workflowId: uniqueName('cycle'),
-        args: [{ payment, carried } satisfies RetryCycleInput],
-      });
-      return (await handle.result()) as CycleDetails;
-    });
+    const result = await fast.withCycle(
+      { activities: stub.activities, input: { payment, carried } },
+      async (handle) => {
+        return (await handle.result()) as CycleDetails;
+      },
+    );
 
     expect(stub.charges).toEqual([]);
     expect(result).toMatchObject({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CycleDetails } from '../../domain/cycle-details';
 import type { FailedPayment } from '../../domain/failed-payment';
-import { failedPaymentSubmitted, RETRY_CYCLE_WORKFLOW } from '../../workflows/messages';
+import { failedPaymentSubmitted } from '../../workflows/messages';
 import { testConfig } from '../support/test-config';
 import {
   approved,
@@ -12,7 +12,6 @@ import {
   perFileTimeSkipping,
   stubActivities,
   uniqueName,
-  withWorker,
 } from '../support/time-skipping';
 
 // Failed payments that arrive (signal-with-start or plain signals have no answer to refuse them with)
@@ -54,16 +53,9 @@ describe('RetryCycle leftover payments', () => {
       config: testConfig(),
       charge: arriveDuring(1, workflowId, [first, second], approved),
     });
-    const { result, firstRunStatus, firstRunId } = await withWorker(
-      fast.env,
-      fast.bundlePath,
-      stub.activities,
-      async (taskQueue) => {
-        const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-          taskQueue,
-          workflowId,
-          args: [{ payment: first }],
-        });
+    const { result, firstRunStatus, firstRunId } = await fast.withCycle(
+      { activities: stub.activities, input: { payment: first }, workflowId },
+      async (handle) => {
         const result = (await handle.result()) as CycleDetails;
         const firstRun = fast.env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId);
         return {
@@ -123,14 +115,12 @@ describe('RetryCycle leftover payments', () => {
         call <= 2 ? declined()(req, call) : approved(req),
       ),
     });
-    const result = await withWorker(fast.env, fast.bundlePath, stub.activities, async (taskQueue) => {
-      const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-        taskQueue,
-        workflowId,
-        args: [{ payment: first }],
-      });
-      return (await handle.result()) as CycleDetails;
-    });
+    const result = await fast.withCycle(
+      { activities: stub.activities, input: { payment: first }, workflowId },
+      async (handle) => {
+        return (await handle.result()) as CycleDetails;
+      },
+    );
 
     expect(stub.opened().map((o) => o.payment.payment_id)).toEqual([first.payment_id, second.payment_id]);
     const claimed = stub.calls
@@ -168,16 +158,9 @@ describe('RetryCycle leftover payments', () => {
       config: testConfig(),
       charge: arriveDuring(1, workflowId, [first], approved),
     });
-    const { result, status } = await withWorker(
-      fast.env,
-      fast.bundlePath,
-      stub.activities,
-      async (taskQueue) => {
-        const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-          taskQueue,
-          workflowId,
-          args: [{ payment: first }],
-        });
+    const { result, status } = await fast.withCycle(
+      { activities: stub.activities, input: { payment: first }, workflowId },
+      async (handle) => {
         const result = (await handle.result()) as CycleDetails;
         return { result, status: (await handle.describe()).status.name };
       },

@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { CycleDetails } from '../../domain/cycle-details';
 import { defaultConfig, type RetryConfig } from '../../policy';
-import { detailsQuery, pause, pauseConfirmed, RETRY_CYCLE_WORKFLOW, resume } from '../../workflows/messages';
+import { detailsQuery, pause, pauseConfirmed, resume } from '../../workflows/messages';
 import {
   approved,
   DAY,
   failedPayment,
   perFileTimeSkipping,
   stubActivities,
-  uniqueName,
   until,
-  withWorker,
 } from '../support/time-skipping';
 
 // A paused cycle charges nothing and waits; at settings.max_cycle_days after it started it ends
@@ -27,18 +25,16 @@ const fast = perFileTimeSkipping();
 describe('RetryCycle paused past max_cycle_days', () => {
   it('a pause signal before the first retry: no charge, expired at the cycle limit', async () => {
     const stub = stubActivities({ config });
-    const result = await withWorker(fast.env, fast.bundlePath, stub.activities, async (taskQueue) => {
-      const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-        taskQueue,
-        workflowId: uniqueName('cycle'),
-        args: [{ payment: failedPayment() }],
-      });
-      // Attempt 1 is decided and stored before the pause, so the writes below come in one order.
-      await until(() => stub.records().length === 1);
-      await handle.signal(pause, { requested_by: 'ops' });
-      await until(async () => (await handle.query(detailsQuery)).status === 'paused');
-      return (await handle.result()) as CycleDetails;
-    });
+    const result = await fast.withCycle(
+      { activities: stub.activities, input: { payment: failedPayment() } },
+      async (handle) => {
+        // Attempt 1 is decided and stored before the pause, so the writes below come in one order.
+        await until(() => stub.records().length === 1);
+        await handle.signal(pause, { requested_by: 'ops' });
+        await until(async () => (await handle.query(detailsQuery)).status === 'paused');
+        return (await handle.result()) as CycleDetails;
+      },
+    );
 
     expect(result).toMatchObject({
       status: 'expired',
@@ -65,16 +61,9 @@ describe('RetryCycle paused past max_cycle_days', () => {
 
   it('pauseConfirmed after a declined retry: answered paused, later charges none, expired', async () => {
     const stub = stubActivities({ config });
-    const { first, second, result } = await withWorker(
-      fast.env,
-      fast.bundlePath,
-      stub.activities,
-      async (taskQueue) => {
-        const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-          taskQueue,
-          workflowId: uniqueName('cycle'),
-          args: [{ payment: failedPayment() }],
-        });
+    const { first, second, result } = await fast.withCycle(
+      { activities: stub.activities, input: { payment: failedPayment() } },
+      async (handle) => {
         await until(() => stub.records().length === 1);
         // Skip past attempt 2 (one day after attempt 1); attempt 3 is then a day away.
         await fast.env.sleep(DAY + 3_600_000);
@@ -108,16 +97,9 @@ describe('RetryCycle paused past max_cycle_days', () => {
 
   it('resumed before the limit: the missed attempt runs once, at the resume, not as a burst', async () => {
     const stub = stubActivities({ config, charge: approved });
-    const { resumedAt, result } = await withWorker(
-      fast.env,
-      fast.bundlePath,
-      stub.activities,
-      async (taskQueue) => {
-        const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-          taskQueue,
-          workflowId: uniqueName('cycle'),
-          args: [{ payment: failedPayment() }],
-        });
+    const { resumedAt, result } = await fast.withCycle(
+      { activities: stub.activities, input: { payment: failedPayment() } },
+      async (handle) => {
         await until(() => stub.records().length === 1);
         await handle.signal(pause);
         await until(async () => (await handle.query(detailsQuery)).status === 'paused');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AttemptRecord } from '../../domain/attempt-record';
 import type { CycleDetails } from '../../domain/cycle-details';
 import { defaultConfig, type RetryConfig } from '../../policy';
-import { RETRY_CYCLE_WORKFLOW, stateQuery } from '../../workflows/messages';
+import { stateQuery } from '../../workflows/messages';
 import {
   approved,
   DAY,
@@ -12,8 +12,6 @@ import {
   perFileTimeSkipping,
   type RecordInput,
   stubActivities,
-  uniqueName,
-  withWorker,
 } from '../support/time-skipping';
 
 // The schedule over days: the default configuration's per-attempt rules (soft declines retried after
@@ -53,14 +51,12 @@ describe('RetryCycle schedule over skipped days', () => {
   it('retries per attempt rule at the scheduled times, then ends attempts_exhausted', async () => {
     const stub = stubActivities({ config: exactTimes });
     const payment = failedPayment();
-    const result = await withWorker(fast.env, fast.bundlePath, stub.activities, async (taskQueue) => {
-      const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-        taskQueue,
-        workflowId: uniqueName('cycle'),
-        args: [{ payment }],
-      });
-      return (await handle.result()) as CycleDetails;
-    });
+    const result = await fast.withCycle(
+      { activities: stub.activities, input: { payment } },
+      async (handle) => {
+        return (await handle.result()) as CycleDetails;
+      },
+    );
 
     expect(result).toMatchObject({
       cycle_id: 1,
@@ -123,16 +119,9 @@ describe('RetryCycle schedule over skipped days', () => {
       charge: (req, call) => (call === 3 ? approved(req) : declined('do_not_honor')(req, call)),
     });
     const payment = failedPayment({ amount: '42.50' });
-    const { result, state } = await withWorker(
-      fast.env,
-      fast.bundlePath,
-      stub.activities,
-      async (taskQueue) => {
-        const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-          taskQueue,
-          workflowId: uniqueName('cycle'),
-          args: [{ payment }],
-        });
+    const { result, state } = await fast.withCycle(
+      { activities: stub.activities, input: { payment } },
+      async (handle) => {
         const result = (await handle.result()) as CycleDetails;
         return { result, state: await handle.query(stateQuery) };
       },
@@ -163,14 +152,12 @@ describe('RetryCycle schedule over skipped days', () => {
 
   it('stops at a never-retry decline (stolen card) without another charge', async () => {
     const stub = stubActivities({ config: exactTimes, charge: declined('stolen_card') });
-    const result = await withWorker(fast.env, fast.bundlePath, stub.activities, async (taskQueue) => {
-      const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-        taskQueue,
-        workflowId: uniqueName('cycle'),
-        args: [{ payment: failedPayment() }],
-      });
-      return (await handle.result()) as CycleDetails;
-    });
+    const result = await fast.withCycle(
+      { activities: stub.activities, input: { payment: failedPayment() } },
+      async (handle) => {
+        return (await handle.result()) as CycleDetails;
+      },
+    );
     expect(stub.charges.map((c) => c.req.idempotency_key)).toEqual(['cycle-1-attempt-2']);
     expect(result).toMatchObject({ status: 'stopped_by_rule', end_reason: 'never_retry' });
     expect(stub.records().map((r) => r.cycle.status)).toEqual(['in_retry', result.status]);
@@ -181,14 +168,12 @@ describe('RetryCycle schedule over skipped days', () => {
       config: defaultConfig,
       charge: (req, call) => (call === 4 ? approved(req) : declined()(req, call)),
     });
-    const result = await withWorker(fast.env, fast.bundlePath, stub.activities, async (taskQueue) => {
-      const handle = await fast.env.client.workflow.start(RETRY_CYCLE_WORKFLOW, {
-        taskQueue,
-        workflowId: uniqueName('cycle'),
-        args: [{ payment: failedPayment() }],
-      });
-      return (await handle.result()) as CycleDetails;
-    });
+    const result = await fast.withCycle(
+      { activities: stub.activities, input: { payment: failedPayment() } },
+      async (handle) => {
+        return (await handle.result()) as CycleDetails;
+      },
+    );
     expect(result.status).toBe('collected');
     const records = stub.records();
     const attempts = lastRecorded(records);
