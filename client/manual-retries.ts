@@ -1,25 +1,10 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { DocumentType } from '../domain/failed-payment';
-import type { ManualRetryInput, ManualRetryOutcome } from '../domain/manual-retry';
+import type { ManualRetryInput, ManualRetryOutcome, StoredManualRetry } from '../domain/manual-retry';
 import { MANUAL_RETRY_WORKFLOW } from '../workflows/messages';
 
 // Starts and awaits the short ManualRetry workflow. The retry row in Postgres is the source of truth:
 // it fixes the workflow id and the charge key, so starting again is always safe.
-
-/**
- * The fields of the manual retry's row this client reads. Spelled out rather than imported from db/,
- * so no client file loads the server's database layer; the API passes the row itself.
- */
-export interface StoredManualRetry {
-  retryId: string;
-  workflowId: string;
-  attemptNumber: number;
-  chargeKey: string;
-  gatewayId: string;
-  paymentMethodId: string;
-  amount: string;
-  currency: string;
-}
 
 /** The fields of the retried cycle's row this client reads. */
 export interface StoredCycle {

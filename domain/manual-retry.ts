@@ -42,3 +42,28 @@ export interface RecordManualRetryInput {
   /** The gateway refused the request itself (non-retryable): the attempt is a system error. */
   failed_hard: boolean;
 }
+
+/**
+ * A manual retry as stored (the manual_retries row, db/schema/manual-retries.ts): the fields its
+ * SmartPay view (smartpay-view.ts) and the client that starts its workflow (client/manual-retries.ts)
+ * read, spelled out so neither loads db/.
+ */
+export interface StoredManualRetry {
+  retryId: string;
+  workflowId: string;
+  transactionId: string;
+  attemptNumber: number;
+  chargeKey: string;
+  reason: string;
+  status: ManualRetryStatus;
+  gatewayId: string;
+  paymentMethodId: string;
+  amount: string;
+  amountCollected: string | null;
+  currency: string;
+  gatewayCode: string | null;
+  gatewayResponse: string | null;
+  executedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}

@@ -1,7 +1,7 @@
 import type { AttemptRecord } from './attempt-record';
 import type { CycleStatus } from './cycle-status';
 import type { DocumentType } from './failed-payment';
-import type { ManualRetryStatus } from './manual-retry';
+import type { ManualRetryStatus, StoredManualRetry } from './manual-retry';
 import { formatAmount } from './money/currency';
 
 // The SmartPay shapes of our cycles and manual retries (reference §8): a billing cycle is one of our
@@ -37,23 +37,6 @@ const RETRY_STATUS: Record<ManualRetryStatus, SmartPayRetryStatus> = {
   declined: 'Failed',
   error: 'Error',
 };
-
-/** A manual retry as stored (the fields its view shows). */
-export interface StoredManualRetry {
-  retryId: string;
-  createdAt: Date;
-  updatedAt: Date;
-  transactionId: string;
-  reason: string;
-  status: ManualRetryStatus;
-  attemptNumber: number;
-  amount: string;
-  amountCollected: string | null;
-  currency: string;
-  executedAt: Date | null;
-  gatewayCode: string | null;
-  gatewayResponse: string | null;
-}
 
 export interface ManualRetryView {
   id: string;

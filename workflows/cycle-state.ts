@@ -480,7 +480,7 @@ export class CycleState {
   }
 
   /** Moves the next attempt to the next processor boundary; the charge gate still decides at charge time. */
-  pullForward(now: string): void {
+  private pullForward(now: string): void {
     const c = this.cfg;
     if (this.override === null) this.override = { policy_next: this.nextAttempt };
     this.nextAttempt = nextProcessorBoundary(c, now);
