@@ -133,6 +133,8 @@ describe('the client package, packed and installed into an empty project', () =>
       `npm pack (with the build) ${Math.round(packMs)} ms, npm install ${Math.round(installMs)} ms`,
     );
 
+    // One driver: this file tests the packed client over the wire (pack, install, import, call); the
+    // routes and workflows it calls run on PGlite and Postgres in test/api and test/cycles.
     h = await startHarness({ config: hourlyConfig() });
     const t = await testApp('postgres', { db: h.db, cycles: h.cycles });
     server = await new Promise<ServerType>((ok) => {
