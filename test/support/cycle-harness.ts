@@ -19,6 +19,7 @@ import { testConfig } from './test-config';
 
 export { testConfig };
 
+import { freshFailedPayment } from './failed-payment';
 import { testTemporal, uniqueName } from './temporal';
 
 export interface Harness {
@@ -101,25 +102,9 @@ export async function startHarness(
   };
 }
 
-let seq = 0;
 /** A failed payment for a fresh invoice; `pm` is the simulator script for later charges. */
-export function failedPayment(pm: string, extra: Partial<FailedPayment> = {}): FailedPayment {
-  seq++;
-  const id = uniqueName(`INV${seq}`);
-  return {
-    payment_id: `P-${id}`,
-    account_id: `A-${id}`,
-    invoice_id: id,
-    amount: '100.00',
-    currency: 'USD',
-    payment_method_id: `${pm}#${id}`,
-    gateway_id: 'sim',
-    gateway_response_code: 'insufficient_funds',
-    gateway_response_message: 'Your card has insufficient funds.',
-    source: 'PR-00000371',
-    ...extra,
-  };
-}
+export const failedPayment = (pm: string, extra: Partial<FailedPayment> = {}): FailedPayment =>
+  freshFailedPayment(pm, extra);
 
 export interface LedgerCharge {
   idempotency_key: string;

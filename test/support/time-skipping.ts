@@ -16,6 +16,7 @@ import { bundlerOptions, workflowsPath } from '../../worker/create-worker';
 import { RETRY_CYCLE_WORKFLOW } from '../../workflows/messages';
 import type { RetryCycleInput, RetryCycleWorkflow } from '../../workflows/retry-cycle-input';
 import { customSearchAttributes } from '../../workflows/search-attributes';
+import { freshFailedPayment } from './failed-payment';
 import { uniqueName } from './temporal';
 
 // The fast workflow tier: the real RetryCycle on Temporal's time-skipping test server, with stub
@@ -313,22 +314,8 @@ export function stubActivities(opts: StubOptions) {
 }
 
 /** A failed payment for a fresh invoice, as billing submits it. */
-export function failedPayment(extra: Partial<FailedPayment> = {}): FailedPayment {
-  const id = uniqueName('INV');
-  return {
-    payment_id: `P-${id}`,
-    account_id: `A-${id}`,
-    invoice_id: id,
-    amount: '100.00',
-    currency: 'USD',
-    payment_method_id: `pm-${id}`,
-    gateway_id: 'sim',
-    gateway_response_code: 'insufficient_funds',
-    gateway_response_message: 'Your card has insufficient funds.',
-    source: 'PR-00000371',
-    ...extra,
-  };
-}
+export const failedPayment = (extra: Partial<FailedPayment> = {}): FailedPayment =>
+  freshFailedPayment('pm', extra);
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;
