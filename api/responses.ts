@@ -13,4 +13,8 @@ export const badRequest = jsonResponse(
   'Invalid request; `errors` lists every problem with its path',
 );
 export const unauthorized = jsonResponse(errorSchema, 'Missing or bad credentials');
+export const forbidden = jsonResponse(
+  errorSchema,
+  'The login may not do this: a `viewer` token reads everything and changes nothing',
+);
 export const basicSecurity = [{ basicAuth: [] }];
