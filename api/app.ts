@@ -10,6 +10,7 @@ import type { Db } from '../db/client';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import type { Logger } from '../log/logger';
 import { apiKeyAuth, basicAuth } from './auth';
+import { type ConsoleAssets, registerConsole } from './console';
 import type { AppEnv } from './context';
 import { ApiError, errorJson, zodErrorItems } from './errors';
 import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter';
@@ -39,6 +40,8 @@ export interface AppDeps {
   gatewayIds?: readonly string[];
   /** Temporal behind the SmartPay-style /subscriptions routes (manual retries); without it they are not served. */
   manualRetries?: ManualRetryClient;
+  /** The operator console's bundle (runtime/console-assets.ts), served at /console; without it, not served. */
+  console?: ConsoleAssets;
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -135,6 +138,8 @@ export function createApp(deps: AppDeps) {
     },
   });
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'payment-retry API' }));
+
+  if (deps.console) registerConsole(app, deps.console);
 
   app.notFound((c) => errorJson(c, 404, `No route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

@@ -7,6 +7,7 @@ import { installPostgresWriteGuard } from '../db/postgres-write-guard';
 import { createLogger } from '../log/logger';
 import { appFromEnv } from '../runtime/app';
 import { bootstrapStore, checkStore } from '../runtime/bootstrap';
+import { buildConsoleAssets } from '../runtime/console-assets';
 import { pgliteDirOf } from '../runtime/data-dir';
 import { openDatabase } from '../runtime/database';
 import { onShutdown } from '../runtime/shutdown';
@@ -27,7 +28,14 @@ const client = await connectClient({ address: env.TEMPORAL_ADDRESS, namespace: e
 const readiness = createReadiness();
 readiness.register('database', () => checkStore(database.db));
 readiness.register('temporal', () => checkTemporal(client));
-const app = appFromEnv(env, { db: database.db, logger, readiness, client, simUrl: env.SIM_URL });
+const app = appFromEnv(env, {
+  console: await buildConsoleAssets(),
+  db: database.db,
+  logger,
+  readiness,
+  client,
+  simUrl: env.SIM_URL,
+});
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${info.port}`;
   logger.info({ url }, 'api listening');

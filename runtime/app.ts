@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { createApp } from '../api/app';
+import type { ConsoleAssets } from '../api/console';
 import type { Readiness } from '../api/readiness';
 import { createCycleClient } from '../client/cycles';
 import { createManualRetryClient } from '../client/manual-retries';
@@ -14,7 +15,14 @@ import { gatewaysFromEnv } from './gateways';
  */
 export function appFromEnv(
   env: Env,
-  deps: { db: Db; logger: Logger; readiness: Readiness; client: Client; simUrl?: string | undefined },
+  deps: {
+    db: Db;
+    logger: Logger;
+    readiness: Readiness;
+    client: Client;
+    simUrl?: string | undefined;
+    console?: ConsoleAssets;
+  },
 ) {
   const target = { client: deps.client, taskQueue: env.TEMPORAL_TASK_QUEUE };
   return createApp({
@@ -24,5 +32,6 @@ export function appFromEnv(
     cycles: createCycleClient(target),
     manualRetries: createManualRetryClient(target),
     gatewayIds: gatewaysFromEnv(env, deps.simUrl).ids(),
+    ...(deps.console ? { console: deps.console } : {}),
   });
 }

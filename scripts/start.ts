@@ -12,6 +12,7 @@ import { createLogger } from '../log/logger';
 import { activitiesFromEnv } from '../runtime/activities';
 import { appFromEnv } from '../runtime/app';
 import { bootstrapStore, checkStore } from '../runtime/bootstrap';
+import { buildConsoleAssets } from '../runtime/console-assets';
 import { devCredentialsFileOf, pgliteDirOf } from '../runtime/data-dir';
 import { openDatabase } from '../runtime/database';
 import { onShutdown } from '../runtime/shutdown';
@@ -99,7 +100,14 @@ async function main() {
     const res = await fetch(`${simUrl}/healthz`);
     if (!res.ok) throw new Error(`simulator answered ${res.status}`);
   });
-  const app = appFromEnv(env, { db: database.db, logger, readiness, client, simUrl });
+  const app = appFromEnv(env, {
+    console: await buildConsoleAssets(),
+    db: database.db,
+    logger,
+    readiness,
+    client,
+    simUrl,
+  });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST });
   await new Promise<void>((r) => server.once('listening', () => r()));
 
@@ -126,6 +134,7 @@ async function main() {
   say('');
   say('payment-retry is running');
   say(`  API          ${apiUrl}/api/v1`);
+  say(`  console      ${apiUrl}/console`);
   say(`  API docs     ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`);
   say(`  health       ${apiUrl}/healthz  ${apiUrl}/readyz`);
   say(`  Temporal UI  ${devServer?.uiUrl ?? '(external server: use its own UI)'}`);

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { createApp } from '../../api/app';
+import type { ConsoleAssets } from '../../api/console';
 import { createFailedAuthLimiter } from '../../api/failed-auth-limiter';
 import { createReadiness } from '../../api/readiness';
 import type { CycleClient } from '../../client/cycles';
@@ -29,6 +30,8 @@ export async function testApp(
     manualRetries?: ManualRetryClient;
     /** The configured gateways (default: the harness's simulator, `sim`). */
     gatewayIds?: readonly string[];
+    /** The operator console's bundle, served at /console. */
+    console?: ConsoleAssets;
   } = {},
 ) {
   const handle = opts.db ?? (await openTestDb(kind));
@@ -40,6 +43,7 @@ export async function testApp(
     limiter: createFailedAuthLimiter({ max: opts.failedAuthMax ?? 1000, windowMs: 60_000 }),
     ...(opts.cycles ? { cycles: opts.cycles, gatewayIds: opts.gatewayIds ?? ['sim'] } : {}),
     ...(opts.manualRetries ? { manualRetries: opts.manualRetries } : {}),
+    ...(opts.console ? { console: opts.console } : {}),
   });
   const json = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {

@@ -1,0 +1,7 @@
+export function RulesPage() {
+  return (
+    <section>
+      <h1 tabIndex={-1}>rules</h1>
+    </section>
+  );
+}
