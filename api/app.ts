@@ -15,11 +15,13 @@ import { ApiError, errorJson, zodErrorItems } from './errors';
 import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter';
 import { jsonDepthLimit } from './json-depth';
 import type { Readiness } from './readiness';
+import { viewerReadsOnly } from './roles';
 import { registerBillingCycleRoutes } from './routes/billing-cycles';
 import { registerConfigRoutes } from './routes/config';
 import { registerHealthRoutes } from './routes/health';
 import { registerMetricRoutes } from './routes/metrics';
 import { registerPaymentRoutes } from './routes/payments';
+import { DEFAULT_SESSION_TTL_MINUTES, registerSessionRoutes } from './routes/session';
 import { registerTokenRoutes } from './routes/tokens';
 import { storableInput } from './storable-input';
 import { closeOnUnreadBody } from './unread-body';
@@ -39,6 +41,8 @@ export interface AppDeps {
   gatewayIds?: readonly string[];
   /** Temporal behind the SmartPay-style /subscriptions routes (manual retries); without it they are not served. */
   manualRetries?: ManualRetryClient;
+  /** How long a console session lasts (SESSION_TTL_MINUTES); default 480. */
+  sessionTtlMinutes?: number;
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -113,7 +117,14 @@ export function createApp(deps: AppDeps) {
   });
 
   registerHealthRoutes(app, deps.readiness);
+  // Before the auth middleware: signing in needs no login, and these routes check what they need.
+  registerSessionRoutes(app, {
+    db: deps.db,
+    limiter,
+    ttlMinutes: deps.sessionTtlMinutes ?? DEFAULT_SESSION_TTL_MINUTES,
+  });
   app.use('/api/*', basicAuth({ db: deps.db, limiter }));
+  app.use('/api/*', viewerReadsOnly());
   registerConfigRoutes(app, { db: deps.db });
   registerMetricRoutes(app, { db: deps.db });
   registerTokenRoutes(app, { db: deps.db });
@@ -122,6 +133,7 @@ export function createApp(deps: AppDeps) {
   }
   if (deps.manualRetries) {
     app.use('/subscriptions/*', apiKeyAuth({ db: deps.db, limiter }));
+    app.use('/subscriptions/*', viewerReadsOnly());
     registerBillingCycleRoutes(app, { db: deps.db, manualRetries: deps.manualRetries });
   }
 

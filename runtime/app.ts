@@ -24,5 +24,6 @@ export function appFromEnv(
     cycles: createCycleClient(target),
     manualRetries: createManualRetryClient(target),
     gatewayIds: gatewaysFromEnv(env, deps.simUrl).ids(),
+    sessionTtlMinutes: env.SESSION_TTL_MINUTES,
   });
 }
