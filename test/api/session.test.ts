@@ -145,7 +145,10 @@ describe.each<DbKind>(dbKinds)('console sessions on %s', (kind) => {
   it('refuses a cookie write without or with a wrong X-CSRF-Token (403, nothing written), and does it with the right one', async () => {
     const s = await session(await newToken('csrf@example.com'));
     const version = await configVersion();
-    for (const headers of [{}, { 'x-csrf-token': 'wrong' }, { 'x-csrf-token': '' }]) {
+    for (const headers of [{}, { 'x-csrf-token': 'wrong' }, { 'x-csrf-token': '' }] as Record<
+      string,
+      string
+    >[]) {
       const res = await putConfig(s.secret, headers);
       expect(res.status).toBe(403);
       expect(await res.json()).toEqual({ success: false, message: 'Missing or wrong X-CSRF-Token header' });
