@@ -91,6 +91,16 @@ async function sessionCookieLogin(
   return session.login;
 }
 
+/**
+ * Whether a page's script sent the request (fetch/XHR say `Sec-Fetch-Mode: cors` or `same-origin`): it
+ * gets no Basic challenge, which would make the browser open its own login dialog over the console
+ * instead of letting the console show its sign-in page.
+ */
+const fromScript = (c: Context) => {
+  const mode = c.req.header('sec-fetch-mode');
+  return mode !== undefined && mode !== 'navigate';
+};
+
 interface Scheme {
   /** The login, null for bad credentials, undefined when none were sent. */
   verify(c: Context, db: Db): Promise<Login | null | undefined>;
@@ -115,7 +125,7 @@ function authenticate(
         401,
         login === undefined ? scheme.missing : scheme.invalid,
         undefined,
-        scheme.challenge,
+        fromScript(c) ? undefined : scheme.challenge,
       );
     }
     c.set('user', login.email);

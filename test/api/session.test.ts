@@ -142,6 +142,17 @@ describe.each<DbKind>(dbKinds)('console sessions on %s', (kind) => {
     expect(await unknown.json()).toEqual({ success: false, message: SESSION_MESSAGES.ended });
   });
 
+  it("challenges a browser's navigation to Basic auth, never a page script (the console shows its own sign-in)", async () => {
+    const navigated = await request('/api/v1/config', { headers: { 'sec-fetch-mode': 'navigate' } });
+    expect(navigated.status).toBe(401);
+    expect(navigated.headers.get('www-authenticate')).toMatch(/^Basic /);
+    for (const mode of ['cors', 'same-origin']) {
+      const fetched = await request('/api/v1/config', { headers: { 'sec-fetch-mode': mode } });
+      expect(fetched.status).toBe(401);
+      expect(fetched.headers.get('www-authenticate')).toBeNull();
+    }
+  });
+
   it('refuses a cookie write without or with a wrong X-CSRF-Token (403, nothing written), and does it with the right one', async () => {
     const s = await session(await newToken('csrf@example.com'));
     const version = await configVersion();
