@@ -16,11 +16,13 @@ import { ApiError, errorJson, zodErrorItems } from './errors';
 import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter';
 import { jsonDepthLimit } from './json-depth';
 import type { Readiness } from './readiness';
+import { viewerReadsOnly } from './roles';
 import { registerBillingCycleRoutes } from './routes/billing-cycles';
 import { registerConfigRoutes } from './routes/config';
 import { registerHealthRoutes } from './routes/health';
 import { registerMetricRoutes } from './routes/metrics';
 import { registerPaymentRoutes } from './routes/payments';
+import { DEFAULT_SESSION_TTL_MINUTES, registerSessionRoutes } from './routes/session';
 import { registerTokenRoutes } from './routes/tokens';
 import { storableInput } from './storable-input';
 import { closeOnUnreadBody } from './unread-body';
@@ -42,6 +44,8 @@ export interface AppDeps {
   manualRetries?: ManualRetryClient;
   /** The operator console's bundle (runtime/console-assets.ts), served at /console; without it, not served. */
   console?: ConsoleAssets;
+  /** How long a console session lasts (SESSION_TTL_MINUTES); default 480. */
+  sessionTtlMinutes?: number;
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -116,7 +120,14 @@ export function createApp(deps: AppDeps) {
   });
 
   registerHealthRoutes(app, deps.readiness);
+  // Before the auth middleware: signing in needs no login, and these routes check what they need.
+  registerSessionRoutes(app, {
+    db: deps.db,
+    limiter,
+    ttlMinutes: deps.sessionTtlMinutes ?? DEFAULT_SESSION_TTL_MINUTES,
+  });
   app.use('/api/*', basicAuth({ db: deps.db, limiter }));
+  app.use('/api/*', viewerReadsOnly());
   registerConfigRoutes(app, { db: deps.db });
   registerMetricRoutes(app, { db: deps.db });
   registerTokenRoutes(app, { db: deps.db });
@@ -125,6 +136,7 @@ export function createApp(deps: AppDeps) {
   }
   if (deps.manualRetries) {
     app.use('/subscriptions/*', apiKeyAuth({ db: deps.db, limiter }));
+    app.use('/subscriptions/*', viewerReadsOnly());
     registerBillingCycleRoutes(app, { db: deps.db, manualRetries: deps.manualRetries });
   }
 

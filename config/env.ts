@@ -13,6 +13,8 @@ const apiToken = z
   .string()
   .regex(/^[\x21-\x7e]{32,200}$/, '32 to 200 printable ASCII characters without spaces');
 
+const sessionTtl = 'whole minutes from 1 to 525600 (a year)';
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -75,6 +77,12 @@ export const envSchema = z.object({
       .optional(),
   ),
   CPR_TOKEN: optionalString.pipe(apiToken.optional()),
+  SESSION_TTL_MINUTES: z.coerce
+    .number({ error: sessionTtl })
+    .int({ error: sessionTtl })
+    .min(1, { error: sessionTtl })
+    .max(525_600, { error: sessionTtl })
+    .default(480),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -109,6 +117,8 @@ export const envDescriptions: Record<keyof Env, string> = {
   CPR_EMAIL:
     'login of `npm run cli` when it goes through a running `npm start`; unset means the bootstrap user, else `DATA_DIR/dev-credentials.json`',
   CPR_TOKEN: "that login's API token",
+  SESSION_TTL_MINUTES:
+    'how long an operator console sign-in lasts, in minutes; the session ends earlier at sign-out or when its token is revoked',
 };
 
 export class EnvError extends Error {}

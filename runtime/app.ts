@@ -33,5 +33,6 @@ export function appFromEnv(
     manualRetries: createManualRetryClient(target),
     gatewayIds: gatewaysFromEnv(env, deps.simUrl).ids(),
     ...(deps.console ? { console: deps.console } : {}),
+    sessionTtlMinutes: env.SESSION_TTL_MINUTES,
   });
 }

@@ -14,7 +14,7 @@ import { billingCycleView, manualRetryView } from '../../domain/smartpay-view';
 import type { AppEnv } from '../context';
 import { ApiError, errorSchema } from '../errors';
 import { IDEMPOTENCY_KEY_DESCRIPTION, idempotently } from '../idempotency';
-import { badRequest, jsonResponse } from '../responses';
+import { badRequest, forbidden, jsonResponse } from '../responses';
 import {
   billingCyclePageSchema,
   billingCycleParams,
@@ -73,6 +73,7 @@ export const createManualRetryRoute = createRoute({
     200: json(manualRetrySchema, 'The retry an earlier request with the same Idempotency-Key created'),
     400: e400,
     401: e401,
+    403: forbidden,
     404: e404,
     409: json(
       errorSchema,

@@ -81,6 +81,158 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who the session cookie (or Basic login) is, with its CSRF token
+         * @description The same answer as the sign-in, without a new secret: what a reloaded console asks first. With Basic auth it answers the login with `expires_at` and `csrf_token` null.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed in */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConsoleSession"];
+                    };
+                };
+                /** @description Not signed in: `Not signed in`, `Your session has expired; sign in again`, `Your session has ended (signed out, or the token was revoked); sign in again`, or `Invalid credentials` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many failed logins from this client */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Sign in to the console with an email and API token
+         * @description Sets the cookie `cpr_session` (HttpOnly, SameSite=Strict, Path=/, Secure over https) holding the session secret; the token is never echoed. The session ends at `expires_at` (SESSION_TTL_MINUTES), at sign-out, or when its token is revoked. Bad credentials count as a failed login.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ConsoleSignIn"];
+                };
+            };
+            responses: {
+                /** @description Signed in */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConsoleSession"];
+                    };
+                };
+                /** @description Invalid request; `errors` lists every problem with its path */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `Invalid credentials` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many failed logins from this client */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Sign out: end the session and clear its cookie
+         * @description Needs `X-CSRF-Token`, as every write with the session cookie does.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed out */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SignedOut"];
+                    };
+                };
+                /** @description Not signed in: `Not signed in`, `Your session has expired; sign in again`, `Your session has ended (signed out, or the token was revoked); sign in again`, or `Invalid credentials` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or wrong `X-CSRF-Token` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/config": {
         parameters: {
             query?: never;
@@ -246,6 +398,15 @@ export interface paths {
                 };
                 /** @description Missing or bad credentials */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -746,6 +907,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -800,6 +970,15 @@ export interface paths {
                 };
                 /** @description Missing or bad credentials */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1234,6 +1413,37 @@ export interface components {
                 [key: string]: string;
             };
         };
+        ConsoleSession: {
+            /** @enum {boolean} */
+            success: true;
+            email: string;
+            /** @enum {string} */
+            role: "viewer" | "operator";
+            /** @description When the session ends (UTC, ISO-8601); null for a Basic login */
+            expires_at: string | null;
+            /** @description Send it as `X-CSRF-Token` on every write made with the session cookie; null for a Basic login */
+            csrf_token: string | null;
+        };
+        Error: {
+            /** @enum {boolean} */
+            success: false;
+            message: string;
+            errors?: components["schemas"]["ErrorItem"][];
+        };
+        ErrorItem: {
+            path: string;
+            message: string;
+        };
+        ConsoleSignIn: {
+            /** @example ops@example.com */
+            email: string;
+            /** @description An API token of that email */
+            token: string;
+        };
+        SignedOut: {
+            /** @enum {boolean} */
+            success: true;
+        };
         StoredRetryConfig: {
             /** @example 3 */
             version: number;
@@ -1331,16 +1541,6 @@ export interface components {
             updated_at: string;
             /** @example ops@example.com */
             updated_by: string;
-        };
-        Error: {
-            /** @enum {boolean} */
-            success: false;
-            message: string;
-            errors?: components["schemas"]["ErrorItem"][];
-        };
-        ErrorItem: {
-            path: string;
-            message: string;
         };
         ConfigValidation: {
             /** @enum {boolean} */
@@ -1535,12 +1735,25 @@ export interface components {
             success: true;
             id: number;
             email: string;
+            /**
+             * @description `viewer` reads everything and changes nothing; `operator` may change everything
+             * @example operator
+             * @enum {string}
+             */
+            role: "viewer" | "operator";
             /** @description The token itself: shown this once, stored only as a digest */
             token: string;
         };
         NewApiToken: {
             /** @example ops@example.com */
             email: string;
+            /**
+             * @description `viewer` reads everything and changes nothing; `operator` may change everything
+             * @default operator
+             * @example operator
+             * @enum {string}
+             */
+            role: "viewer" | "operator";
         };
         ApiTokens: {
             /** @enum {boolean} */
@@ -1552,6 +1765,12 @@ export interface components {
             email: string;
             /** @description The first characters of the token, to tell tokens apart */
             prefix: string;
+            /**
+             * @description `viewer` reads everything and changes nothing; `operator` may change everything
+             * @example operator
+             * @enum {string}
+             */
+            role: "viewer" | "operator";
             /** @example 2026-11-22T10:00:00.000Z */
             created_at: string;
         };
@@ -2959,6 +3178,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The workflow service (Temporal) is unreachable; try again shortly */
             503: {
                 headers: {
@@ -3009,6 +3237,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The workflow service (Temporal) is unreachable; try again shortly */
             503: {
                 headers: {
@@ -3052,6 +3289,15 @@ export interface operations {
             };
             /** @description Missing or bad credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3110,6 +3356,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The workflow service (Temporal) is unreachable; try again shortly */
             503: {
                 headers: {
@@ -3153,6 +3408,15 @@ export interface operations {
             };
             /** @description Missing or bad credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3210,6 +3474,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The workflow service (Temporal) is unreachable; try again shortly */
             503: {
                 headers: {
@@ -3253,6 +3526,15 @@ export interface operations {
             };
             /** @description Missing or bad credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3306,6 +3588,15 @@ export interface operations {
             };
             /** @description Missing or bad credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3378,6 +3669,15 @@ export interface operations {
             };
             /** @description Missing or bad credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3461,6 +3761,15 @@ export interface operations {
             };
             /** @description Missing or invalid `x-api-key` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
