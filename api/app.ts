@@ -17,6 +17,7 @@ import { jsonDepthLimit } from './json-depth';
 import type { Readiness } from './readiness';
 import { registerBillingCycleRoutes } from './routes/billing-cycles';
 import { registerConfigRoutes } from './routes/config';
+import { registerCycleExplorerRoutes } from './routes/cycles';
 import { registerHealthRoutes } from './routes/health';
 import { registerMetricRoutes } from './routes/metrics';
 import { registerPaymentRoutes } from './routes/payments';
@@ -39,6 +40,12 @@ export interface AppDeps {
   gatewayIds?: readonly string[];
   /** Temporal behind the SmartPay-style /subscriptions routes (manual retries); without it they are not served. */
   manualRetries?: ManualRetryClient;
+  /**
+   * Where the cycles' workflows are shown, for the cycle explorer's links: the namespace (default
+   * `default`) and the Temporal UI's base URL (TEMPORAL_UI_URL, or the dev server's UI under
+   * `npm start`); without a base URL a cycle's page has no link.
+   */
+  temporalUi?: { namespace?: string; baseUrl?: string | undefined };
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -119,6 +126,12 @@ export function createApp(deps: AppDeps) {
   registerTokenRoutes(app, { db: deps.db });
   if (deps.cycles) {
     registerPaymentRoutes(app, { db: deps.db, cycles: deps.cycles, gatewayIds: deps.gatewayIds ?? [] });
+    registerCycleExplorerRoutes(app, {
+      db: deps.db,
+      cycles: deps.cycles,
+      manualRetries: deps.manualRetries,
+      temporalUi: { namespace: deps.temporalUi?.namespace ?? 'default', baseUrl: deps.temporalUi?.baseUrl },
+    });
   }
   if (deps.manualRetries) {
     app.use('/subscriptions/*', apiKeyAuth({ db: deps.db, limiter }));

@@ -14,7 +14,15 @@ import { gatewaysFromEnv } from './gateways';
  */
 export function appFromEnv(
   env: Env,
-  deps: { db: Db; logger: Logger; readiness: Readiness; client: Client; simUrl?: string | undefined },
+  deps: {
+    db: Db;
+    logger: Logger;
+    readiness: Readiness;
+    client: Client;
+    simUrl?: string | undefined;
+    /** The UI of the dev server `npm start` runs; TEMPORAL_UI_URL, when set, wins. */
+    devUiUrl?: string | undefined;
+  },
 ) {
   const target = { client: deps.client, taskQueue: env.TEMPORAL_TASK_QUEUE };
   return createApp({
@@ -24,5 +32,6 @@ export function appFromEnv(
     cycles: createCycleClient(target),
     manualRetries: createManualRetryClient(target),
     gatewayIds: gatewaysFromEnv(env, deps.simUrl).ids(),
+    temporalUi: { namespace: env.TEMPORAL_NAMESPACE, baseUrl: env.TEMPORAL_UI_URL ?? deps.devUiUrl },
   });
 }

@@ -99,7 +99,14 @@ async function main() {
     const res = await fetch(`${simUrl}/healthz`);
     if (!res.ok) throw new Error(`simulator answered ${res.status}`);
   });
-  const app = appFromEnv(env, { db: database.db, logger, readiness, client, simUrl });
+  const app = appFromEnv(env, {
+    db: database.db,
+    logger,
+    readiness,
+    client,
+    simUrl,
+    devUiUrl: devServer?.uiUrl,
+  });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST });
   await new Promise<void>((r) => server.once('listening', () => r()));
 
