@@ -269,12 +269,9 @@ export const cycleDetailSchema = z
             id: z.string(),
             run_id: z.string().openapi({ description: 'The run that opened the cycle' }),
             namespace: z.string(),
-            ui_url: z
-              .string()
-              .nullable()
-              .openapi({
-                description: "The run's history in the Temporal UI; null when TEMPORAL_UI_URL is unset",
-              }),
+            ui_url: z.string().nullable().openapi({
+              description: "The run's history in the Temporal UI; null when TEMPORAL_UI_URL is unset",
+            }),
           })
           .strict(),
       })
