@@ -129,8 +129,12 @@ describe.each(dbKinds)('GET /api/v1/cycles (%s)', (kind) => {
           status,
           group: (i % 2) + 1,
           account: i % 3 === 0 ? A2 : A1,
-          doc: i % 4 === 0 ? { type: 'debit_memo', id: `DM-${i}-${tag}` } : { type: 'invoice', id: `INV-${i}-${tag}` },
-          codes: i % 5 === 0 ? [] : i % 2 === 0 ? ['insufficient_funds', 'do_not_honor'] : ['insufficient_funds'],
+          doc:
+            i % 4 === 0
+              ? { type: 'debit_memo', id: `DM-${i}-${tag}` }
+              : { type: 'invoice', id: `INV-${i}-${tag}` },
+          codes:
+            i % 5 === 0 ? [] : i % 2 === 0 ? ['insufficient_funds', 'do_not_honor'] : ['insufficient_funds'],
           next: status === 'in_retry' || status === 'paused' ? new Date(base + (i + 48) * HOUR) : null,
           // Three share one start, so the id decides between them.
           started: new Date(i < 3 ? base : base + i * HOUR),
@@ -139,12 +143,12 @@ describe.each(dbKinds)('GET /api/v1/cycles (%s)', (kind) => {
     }
     // Two starts within one millisecond (a JS Date cannot tell them apart): the cursor must.
     await handle.db.execute(
-      sql`update ${cycles} set started_at = timestamptz '2026-11-01T05:00:00.000100Z' where id = 4`,
+      sql`update ${cycles} set started_at = timestamptz '2026-11-01T05:00:00.000100Z' where id = 12`,
     );
     await handle.db.execute(
-      sql`update ${cycles} set started_at = timestamptz '2026-11-01T05:00:00.000900Z' where id = 5`,
+      sql`update ${cycles} set started_at = timestamptz '2026-11-01T05:00:00.000900Z' where id = 13`,
     );
-    for (const id of [4, 5]) {
+    for (const id of [12, 13]) {
       const s = seeds[id - 1] as Seed;
       s.started = new Date('2026-11-01T05:00:00.000Z');
     }
@@ -174,9 +178,9 @@ describe.each(dbKinds)('GET /api/v1/cycles (%s)', (kind) => {
   };
   /** The seeds matching `keep`, in the list's order (newest first; µs ties by the true start). */
   const expected = async (keep: (s: Seed) => boolean) => {
-    const order = (await handle.db.select({ id: cycles.id }).from(cycles).orderBy(sql`started_at desc, id desc`)).map(
-      (r) => r.id,
-    );
+    const order = (
+      await handle.db.select({ id: cycles.id }).from(cycles).orderBy(sql`started_at desc, id desc`)
+    ).map((r) => r.id);
     return order.filter((id) => {
       const s = seeds.find((x) => x.id === id);
       return s ? keep(s) : false;
@@ -223,10 +227,7 @@ describe.each(dbKinds)('GET /api/v1/cycles (%s)', (kind) => {
       ['status=retrying', (s) => s.status === 'in_retry'],
       ['status=paused', (s) => s.status === 'paused'],
       ['status=collected', (s) => s.status === 'collected' || s.status === 'collected_external'],
-      [
-        'status=stopped',
-        (s) => ['stopped_by_rule', 'attempts_exhausted', 'expired'].includes(s.status),
-      ],
+      ['status=stopped', (s) => ['stopped_by_rule', 'attempts_exhausted', 'expired'].includes(s.status)],
       ['status=removed', (s) => s.status === 'removed'],
       ['status=error', (s) => s.status === 'error'],
       ['status=retrying,paused', (s) => s.status === 'in_retry' || s.status === 'paused'],
@@ -245,7 +246,11 @@ describe.each(dbKinds)('GET /api/v1/cycles (%s)', (kind) => {
       ],
       [
         `status=paused&customer_group_id=2&account_id=${A1}&gateway_code=insufficient_funds`,
-        (s) => s.status === 'paused' && s.group === 2 && s.account === A1 && s.codes.includes('insufficient_funds'),
+        (s) =>
+          s.status === 'paused' &&
+          s.group === 2 &&
+          s.account === A1 &&
+          s.codes.includes('insufficient_funds'),
       ],
     ];
     for (const [query, keep] of cases) {
@@ -256,7 +261,9 @@ describe.each(dbKinds)('GET /api/v1/cycles (%s)', (kind) => {
     expect((await expected((s) => s.codes.includes('do_not_honor'))).length).toBeGreaterThan(0);
     // The window is inclusive at its start and exclusive at its end.
     const at = seeds.find((s) => s.next !== null)?.next as Date;
-    expect(await idsOf(`next_attempt_from=${at.toISOString()}&next_attempt_to=${at.toISOString()}`)).toEqual([]);
+    expect(await idsOf(`next_attempt_from=${at.toISOString()}&next_attempt_to=${at.toISOString()}`)).toEqual(
+      [],
+    );
     const exact = await idsOf(
       `next_attempt_from=${at.toISOString()}&next_attempt_to=${new Date(at.getTime() + 1).toISOString()}`,
     );
@@ -288,9 +295,21 @@ describe.each(dbKinds)('GET /api/v1/cycles (%s)', (kind) => {
     expect(pages).toBe(Math.ceil(before.length / 4));
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen).toEqual(before);
-    // The ids sharing a start (1, 2, 3) and the two a microsecond apart (4, 5) came in order.
+    // The ids sharing a start (1, 2, 3) and the two a microsecond apart (12, 13) came in order.
     expect(seen.filter((id) => id <= 3)).toEqual([3, 2, 1]);
-    expect(seen.filter((id) => id === 4 || id === 5)).toEqual([5, 4]);
+    expect(seen.filter((id) => id === 12 || id === 13)).toEqual([13, 12]);
+    // One row a page, so a page ends between the two starts a microsecond apart (both collected).
+    const collected: number[] = [];
+    cursor = null;
+    do {
+      const page: Page = await list(`status=collected&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      collected.push(...page.cycles.map((c) => c.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(collected).toEqual(
+      await expected((s) => ofTag(s) && (s.status === 'collected' || s.status === 'collected_external')),
+    );
+    expect(collected.filter((id) => id === 12 || id === 13)).toEqual([13, 12]);
     // A new walk starts with the cycles opened meanwhile.
     const first = await list('limit=2');
     expect(first.cycles.map((c) => c.account_id)).toEqual([`A-new-${tag}`, `A-new-${tag}`]);
@@ -318,7 +337,10 @@ describe.each(dbKinds)('GET /api/v1/cycles (%s)', (kind) => {
       const body = (await res.json()) as ErrorBody;
       expect(res.status, `${query}: ${JSON.stringify(body)}`).toBe(400);
       expect(body.success).toBe(false);
-      expect(body.errors?.map((e) => e.path), query).toContain(path);
+      expect(
+        body.errors?.map((e) => e.path),
+        query,
+      ).toContain(path);
       return body;
     };
     expect((await bad('status=bogus', 'query.status')).message).toMatch(/"bogus".*retrying, paused/);
