@@ -29,6 +29,8 @@ export async function testApp(
     manualRetries?: ManualRetryClient;
     /** The configured gateways (default: the harness's simulator, `sim`). */
     gatewayIds?: readonly string[];
+    /** The Temporal UI the cycle explorer links to (default: none). */
+    temporalUi?: { namespace?: string; baseUrl?: string };
   } = {},
 ) {
   const handle = opts.db ?? (await openTestDb(kind));
@@ -40,6 +42,7 @@ export async function testApp(
     limiter: createFailedAuthLimiter({ max: opts.failedAuthMax ?? 1000, windowMs: 60_000 }),
     ...(opts.cycles ? { cycles: opts.cycles, gatewayIds: opts.gatewayIds ?? ['sim'] } : {}),
     ...(opts.manualRetries ? { manualRetries: opts.manualRetries } : {}),
+    ...(opts.temporalUi ? { temporalUi: opts.temporalUi } : {}),
   });
   const json = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {
