@@ -19,6 +19,7 @@ import type { Readiness } from './readiness';
 import { viewerReadsOnly } from './roles';
 import { registerBillingCycleRoutes } from './routes/billing-cycles';
 import { registerConfigRoutes } from './routes/config';
+import { registerCycleExplorerRoutes } from './routes/cycles';
 import { registerHealthRoutes } from './routes/health';
 import { registerMetricRoutes } from './routes/metrics';
 import { registerPaymentRoutes } from './routes/payments';
@@ -46,6 +47,12 @@ export interface AppDeps {
   console?: ConsoleAssets;
   /** How long a console session lasts (SESSION_TTL_MINUTES); default 480. */
   sessionTtlMinutes?: number;
+  /**
+   * Where the cycles' workflows are shown, for the cycle explorer's links: the namespace (default
+   * `default`) and the Temporal UI's base URL (TEMPORAL_UI_URL, or the dev server's UI under
+   * `npm start`); without a base URL a cycle's page has no link.
+   */
+  temporalUi?: { namespace?: string; baseUrl?: string | undefined };
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -133,6 +140,12 @@ export function createApp(deps: AppDeps) {
   registerTokenRoutes(app, { db: deps.db });
   if (deps.cycles) {
     registerPaymentRoutes(app, { db: deps.db, cycles: deps.cycles, gatewayIds: deps.gatewayIds ?? [] });
+    registerCycleExplorerRoutes(app, {
+      db: deps.db,
+      cycles: deps.cycles,
+      manualRetries: deps.manualRetries,
+      temporalUi: { namespace: deps.temporalUi?.namespace ?? 'default', baseUrl: deps.temporalUi?.baseUrl },
+    });
   }
   if (deps.manualRetries) {
     app.use('/subscriptions/*', apiKeyAuth({ db: deps.db, limiter }));

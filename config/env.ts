@@ -36,6 +36,9 @@ export const envSchema = z.object({
   TEMPORAL_CLI: optionalString,
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: optionalString.pipe(
+    z.url({ protocol: /^https?$/, error: 'an http(s):// URL' }).optional(),
+  ),
   WORKFLOW_BUNDLE: optionalString,
   SIM_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'an http(s):// URL' }).optional()),
   SIM_PORT: port.default(3001),
@@ -102,6 +105,8 @@ export const envDescriptions: Record<keyof Env, string> = {
   TEMPORAL_CLI: 'path to a `temporal` binary to use instead of resolving one',
   TEMPORAL_DEV_PORT: 'frontend port of the dev server started by `npm start`',
   TEMPORAL_UI_PORT: 'Web UI port of the dev server started by `npm start`',
+  TEMPORAL_UI_URL:
+    "base URL of the Temporal Web UI (e.g. `http://temporal-ui:8080`), for the cycle explorer's links to a cycle's workflow; unset means the dev server's UI under `npm start`, else no link",
   WORKFLOW_BUNDLE: 'prebuilt workflow bundle (`npm run build:workflows`); unset means bundle at start',
   SIM_URL: 'URL of a running simulated gateway; unset means `npm start` starts one',
   SIM_PORT: 'port of the simulated gateway',
