@@ -51,8 +51,8 @@ describe.each<DbKind>(dbKinds)('operator console on %s', (kind) => {
     await sys.harness.cycles.submit(slow);
     await eventually(async () => {
       const body = await apiGet(`/api/v1/payments/invoice_cycle_history/${collectedInvoice}`);
-      const cycles = body.cycles as { cycle_status: string }[];
-      return cycles[0]?.cycle_status === 'Cycle Complete' ? true : undefined;
+      const cycles = body.cycles as { status: string }[];
+      return cycles[0]?.status === 'Cycle Complete' ? true : undefined;
     });
     browser = await launchChromium();
   });
