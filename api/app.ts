@@ -20,6 +20,7 @@ import { registerConfigRoutes } from './routes/config';
 import { registerHealthRoutes } from './routes/health';
 import { registerMetricRoutes } from './routes/metrics';
 import { registerPaymentRoutes } from './routes/payments';
+import { registerRecoveryMetricRoutes } from './routes/recovery-metrics';
 import { registerTokenRoutes } from './routes/tokens';
 import { storableInput } from './storable-input';
 import { closeOnUnreadBody } from './unread-body';
@@ -116,6 +117,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', basicAuth({ db: deps.db, limiter }));
   registerConfigRoutes(app, { db: deps.db });
   registerMetricRoutes(app, { db: deps.db });
+  registerRecoveryMetricRoutes(app, { db: deps.db });
   registerTokenRoutes(app, { db: deps.db });
   if (deps.cycles) {
     registerPaymentRoutes(app, { db: deps.db, cycles: deps.cycles, gatewayIds: deps.gatewayIds ?? [] });
