@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
@@ -11,6 +10,7 @@ import { isDatabaseUnavailable } from '../db/unavailable';
 import type { Logger } from '../log/logger';
 import { apiKeyAuth, basicAuth } from './auth';
 import type { AppEnv } from './context';
+import { registerDocs } from './docs';
 import { ApiError, errorJson, zodErrorItems } from './errors';
 import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter';
 import { jsonDepthLimit } from './json-depth';
@@ -136,7 +136,7 @@ export function createApp(deps: AppDeps) {
         "Self-hosted Configurable Payment Retry: Zuora's CPR REST API, SmartPay-style manual retries, and the retry configuration.",
     },
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'payment-retry API' }));
+  registerDocs(app);
 
   app.notFound((c) => errorJson(c, 404, `No route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
