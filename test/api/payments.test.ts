@@ -519,7 +519,7 @@ describe.each(dbKinds)('CPR payment routes on %s', (kind: DbKind) => {
           }
         | undefined;
       expect(op?.operationId, `${method} ${path}`).toBe(operationId);
-      expect(op?.security).toEqual([{ basicAuth: [] }]);
+      expect(op?.security).toEqual([{ basicAuth: [] }, { sessionCookie: [] }]);
       const ok = op?.responses['200'] ?? op?.responses['201'];
       expect(ok?.content?.['application/json']?.schema.$ref).toMatch(/^#\/components\/schemas\//);
       expect(op?.responses['401']).toBeDefined();

@@ -138,7 +138,7 @@ describe.each(dbKinds)('metrics API on %s', (kind: DbKind) => {
       const op = doc.paths[route.path]?.get;
       expect(op?.operationId).toBe(route.operationId);
       expect(op?.description).toContain('retry_success_rate');
-      expect(op?.security).toEqual([{ basicAuth: [] }]);
+      expect(op?.security).toEqual([{ basicAuth: [] }, { sessionCookie: [] }]);
     }
   });
 });

@@ -236,7 +236,7 @@ describe.each(dbKinds)('recovery metrics on %s', (kind: DbKind) => {
       const op = doc.paths[route.path]?.get;
       expect(op?.operationId).toBe(route.operationId);
       expect(op?.description).toContain('ends_at');
-      expect(op?.security).toEqual([{ basicAuth: [] }]);
+      expect(op?.security).toEqual([{ basicAuth: [] }, { sessionCookie: [] }]);
     }
   });
 });
