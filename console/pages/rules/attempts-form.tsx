@@ -1,0 +1,260 @@
+import {
+  type AttemptDraft,
+  type CustomerGroupDraft,
+  type RetryConfigDraft,
+  type RuleKind,
+  ruleKind,
+  ruleOfKind,
+} from '../../rules/draft';
+import { type DurationUnit, describeDuration, joinDuration, splitDuration, UNITS } from '../../rules/durations';
+import { attemptKeys, fieldId, pathOf, type Segment } from '../../rules/field-paths';
+import { EditButton, NumberField, Problems, SelectField, TextField, useRulesForm } from './fields';
+import type { Update } from './settings-form';
+
+// The per-attempt rules of one group: after attempt n fails with a label, what happens next. Each
+// attempt is a card with one block per label, so a billing operator changes "the wait after a soft
+// decline" as an amount and a unit, without reading the document.
+
+const KINDS: { value: RuleKind; text: string }[] = [
+  { value: 'wait', text: 'Retry after a wait' },
+  { value: 'time', text: 'Retry at a time of day' },
+  { value: 'stop', text: 'Stop retrying' },
+  { value: 'unset', text: 'No rule (use “any other label”, else stop)' },
+];
+const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+
+type Rule = NonNullable<AttemptDraft[string]>;
+
+function WaitControl(props: { path: string; label: string; value: string; onChange: (iso: string) => void }) {
+  const { readOnly } = useRulesForm();
+  const aria = useAria(props.path);
+  const split = splitDuration(props.value);
+  const id = fieldId(props.path);
+  if (!split) {
+    // Not one amount of one unit (e.g. P1DT12H, or something invalid): edit the duration itself.
+    return (
+      <TextField
+        path={props.path}
+        label={`${props.label} (ISO-8601 duration)`}
+        value={props.value}
+        hint={describeDuration(props.value) ?? 'e.g. P2D (2 days), PT4H (4 hours)'}
+        onInput={props.onChange}
+      />
+    );
+  }
+  return (
+    <div class="field" data-path={props.path}>
+      <span class="rules-wait">
+        <span class="rules-wait-amount">
+          <label for={id}>{props.label}</label>
+          <input
+            id={id}
+            type="number"
+            inputMode="numeric"
+            min={1}
+            value={split.amount}
+            readOnly={readOnly}
+            onInput={(e) => props.onChange(joinDuration(e.currentTarget.value, split.unit))}
+            {...aria}
+          />
+        </span>
+        <span class="rules-wait-unit">
+          <label for={`${id}-unit`}>Unit</label>
+          <select
+            id={`${id}-unit`}
+            value={split.unit}
+            disabled={readOnly}
+            onChange={(e) => props.onChange(joinDuration(split.amount, e.currentTarget.value as DurationUnit))}
+          >
+            {UNITS.map((u) => (
+              <option key={u} value={u}>
+                {u}
+              </option>
+            ))}
+          </select>
+        </span>
+      </span>
+      <Problems path={props.path} />
+    </div>
+  );
+}
+
+function useAria(path: string) {
+  const { errors, warnings } = useRulesForm();
+  const e = errors.get(path)?.length ?? 0;
+  const w = warnings.get(path)?.length ?? 0;
+  return {
+    'aria-invalid': e > 0 ? ('true' as const) : undefined,
+    'aria-describedby': e + w > 0 ? `${fieldId(path)}-problems` : undefined,
+  };
+}
+
+function RuleBlock(props: {
+  base: Segment[];
+  labelKey: string;
+  rule: Rule | undefined;
+  set: (rule: Rule | undefined) => void;
+}) {
+  const { base, labelKey, rule, set } = props;
+  const path = pathOf(...base, labelKey);
+  const at = (key: string) => pathOf(...base, labelKey, key);
+  const name = labelKey === '*' ? 'Any other label' : labelKey;
+  const kind = ruleKind(rule);
+  const { errors, warnings } = useRulesForm();
+  const webhookOpen = Boolean(rule?.webhook) || errors.has(at('webhook')) || warnings.has(at('webhook'));
+  return (
+    <div class={`rules-rule rules-rule-${kind}`} id={fieldId(path)} data-path={path}>
+      <h5>{name}</h5>
+      <Problems path={path} />
+      <SelectField
+        path={at('action')}
+        label={`${name}: what happens`}
+        value={kind}
+        options={KINDS}
+        onChange={(k) => set(ruleOfKind(k, rule))}
+      />
+      {rule?.action === 'Retry' && rule.criteria === 'incremental_time' && (
+        <WaitControl
+          path={at('interval')}
+          label={`${name}: wait`}
+          value={rule.interval}
+          onChange={(interval) => set({ ...rule, interval })}
+        />
+      )}
+      {rule?.action === 'Retry' && rule.criteria === 'specific_time' && (
+        <>
+          <TextField
+            path={at('time')}
+            type="time"
+            label={`${name}: at (local time)`}
+            value={rule.time}
+            onInput={(time) => set({ ...rule, time })}
+          />
+          <SelectField
+            path={at('day_of_week')}
+            label={`${name}: on`}
+            value={rule.day_of_week === undefined ? '' : String(rule.day_of_week)}
+            options={[{ value: '', text: 'Any day' }, ...WEEKDAYS.map((d, i) => ({ value: String(i + 1), text: d }))]}
+            onChange={(v) => {
+              const { day_of_week: _drop, ...rest } = rule;
+              set(v === '' ? rest : { ...rest, day_of_week: Number(v) });
+            }}
+          />
+          <NumberField
+            path={at('day_of_month')}
+            label={`${name}: day of the month (optional)`}
+            value={rule.day_of_month}
+            min={1}
+            max={31}
+            onChange={(v) => {
+              const { day_of_month: _drop, ...rest } = rule;
+              set(v === undefined ? rest : { ...rest, day_of_month: v });
+            }}
+          />
+          <TextField
+            path={at('min_delay')}
+            label={`${name}: not sooner than (ISO duration, optional)`}
+            value={rule.min_delay ?? ''}
+            hint={rule.min_delay ? describeDuration(rule.min_delay) : 'e.g. P1D: not the same day'}
+            onInput={(v) => {
+              const { min_delay: _drop, ...rest } = rule;
+              set(v === '' ? rest : { ...rest, min_delay: v });
+            }}
+          />
+        </>
+      )}
+      {rule && (
+        <details open={webhookOpen}>
+          <summary>Webhook</summary>
+          <TextField
+            path={at('webhook')}
+            type="url"
+            label={`${name}: webhook URL (optional)`}
+            value={rule.webhook ?? ''}
+            onInput={(v) => {
+              const { webhook: _drop, ...rest } = rule;
+              set(v === '' ? (rest as Rule) : ({ ...rest, webhook: v } as Rule));
+            }}
+          />
+        </details>
+      )}
+    </div>
+  );
+}
+
+export function AttemptsForm(props: {
+  draft: RetryConfigDraft;
+  group: CustomerGroupDraft;
+  g: number;
+  update: Update;
+}) {
+  const { draft, group, g, update } = props;
+  const setGroup = (change: (group: CustomerGroupDraft) => void) =>
+    update((d) => change(d.customer_groups[g] as CustomerGroupDraft));
+  return (
+    <div class="rules-attempts" id={fieldId(pathOf('customer_groups', g, 'attempts'))}>
+      <h4>Attempts</h4>
+      <p class="muted">
+        Attempt 1 is the failed payment itself. After the last attempt listed the cycle stops
+        {group.attempts.length === 0 ? ' (none listed: no retry at all)' : ''}.
+      </p>
+      <Problems path={pathOf('customer_groups', g, 'attempts')} />
+      <ol class="rules-attempt-list">
+        {group.attempts.map((entry, a) => {
+          const base: Segment[] = ['customer_groups', g, 'attempts', a];
+          return (
+            <li key={a} class="rules-attempt" id={fieldId(pathOf(...base))}>
+              <fieldset>
+                <legend>
+                  {group.name}: after attempt {a + 1} fails
+                </legend>
+                <Problems path={pathOf(...base)} />
+                <div class="rules-rules">
+                  {attemptKeys(draft, entry).map((key) => (
+                    <RuleBlock
+                      key={key}
+                      base={base}
+                      labelKey={key}
+                      rule={entry[key]}
+                      set={(rule) =>
+                        setGroup((grp) => {
+                          const target = grp.attempts[a] as AttemptDraft;
+                          if (rule === undefined) delete target[key];
+                          else target[key] = rule;
+                        })
+                      }
+                    />
+                  ))}
+                </div>
+                <div class="actions">
+                  <EditButton
+                    label={`Remove the rules after attempt ${a + 1} of ${group.name}`}
+                    onClick={() =>
+                      setGroup((grp) => {
+                        grp.attempts.splice(a, 1);
+                      })
+                    }
+                  >
+                    Remove this attempt
+                  </EditButton>
+                </div>
+              </fieldset>
+            </li>
+          );
+        })}
+      </ol>
+      <div class="actions">
+        <EditButton
+          onClick={() =>
+            setGroup((grp) => {
+              const last = grp.attempts.at(-1);
+              grp.attempts.push(last ? structuredClone(last) : { '*': { action: 'Stop' } });
+            })
+          }
+        >
+          Add an attempt to {group.name}
+        </EditButton>
+      </div>
+    </div>
+  );
+}
