@@ -73,7 +73,14 @@ export interface Placed {
   unplaced: Problem[];
 }
 
-export function placeProblems(problems: readonly Problem[], shown: ReadonlySet<string>): Placed {
+/** What the forms show: the paths with a control or a part, and the parts they hide (another gateway's codes). */
+export interface Shown {
+  shown: ReadonlySet<string>;
+  /** A problem inside a hidden part is listed at the top, not at the list that hides it. */
+  hidden: ReadonlySet<string>;
+}
+
+export function placeProblems(problems: readonly Problem[], { shown, hidden }: Shown): Placed {
   const at = new Map<string, Problem[]>();
   const unplaced: Problem[] = [];
   for (const problem of problems) {
@@ -82,6 +89,7 @@ export function placeProblems(problems: readonly Problem[], shown: ReadonlySet<s
     if (segments) {
       for (let n = segments.length; n > 0 && target === null; n--) {
         const candidate = pathOf(...segments.slice(0, n));
+        if (hidden.has(candidate)) break;
         if (shown.has(candidate)) target = candidate;
       }
     }
@@ -110,8 +118,9 @@ export function attemptKeys(config: RetryConfigDraft, entry: Record<string, unkn
  * render exactly these (each control's id is `fieldId` of its path); test/console/field-paths.test.ts
  * holds the two together for every problem the validator can report.
  */
-export function shownPaths(config: RetryConfigDraft, view: FormView): Set<string> {
+export function shownPaths(config: RetryConfigDraft, view: FormView): Shown {
   const shown = new Set<string>();
+  const hidden = new Set<string>();
   const add = (...segments: Segment[]) => shown.add(pathOf(...segments));
   add('settings');
   for (const key of [
@@ -131,7 +140,10 @@ export function shownPaths(config: RetryConfigDraft, view: FormView): Set<string
   });
   add('response_codes');
   config.response_codes.forEach((entry, i) => {
-    if (entry.gateway_id !== view.gateway) return;
+    if (entry.gateway_id !== view.gateway) {
+      hidden.add(pathOf('response_codes', i));
+      return;
+    }
     add('response_codes', i);
     for (const key of ['code', 'description', 'label']) add('response_codes', i, key);
   });
@@ -169,5 +181,5 @@ export function shownPaths(config: RetryConfigDraft, view: FormView): Set<string
       }
     });
   });
-  return shown;
+  return { shown, hidden };
 }
