@@ -1,7 +1,1 @@
-export function CyclePage() {
-  return (
-    <section>
-      <h1 tabIndex={-1}>cycle</h1>
-    </section>
-  );
-}
+export { CyclePage } from './cycles/cycle-page';

@@ -1,7 +1,1 @@
-export function CyclesPage() {
-  return (
-    <section>
-      <h1 tabIndex={-1}>cycles</h1>
-    </section>
-  );
-}
+export { CyclesPage } from './cycles/cycles-page';

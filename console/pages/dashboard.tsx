@@ -1,7 +1,1 @@
-export function DashboardPage() {
-  return (
-    <section>
-      <h1 tabIndex={-1}>dashboard</h1>
-    </section>
-  );
-}
+export { DashboardPage } from './dashboard/dashboard-page';

@@ -15,6 +15,7 @@ const SOURCE_FOLDERS = [
   'auth',
   'client',
   'config',
+  'console',
   'db',
   'domain',
   'log',
@@ -32,7 +33,7 @@ function sourceFiles(folder: string): string[] {
     for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) out.push(path);
+      else if (/\.tsx?$/.test(entry.name)) out.push(path);
     }
   };
   walk(folder);
@@ -77,8 +78,8 @@ function target(from: string, spec: string): { file: string } | { pkg: string } 
     const parts = spec.replace(/^node:/, 'node:').split('/');
     return { pkg: spec.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] as string) };
   }
-  const base = relative(root, resolve(root, dirname(from), spec)).replace(/\.ts$/, '');
-  for (const candidate of [`${base}.ts`, join(base, 'index.ts')])
+  const base = relative(root, resolve(root, dirname(from), spec)).replace(/\.tsx?$/, '');
+  for (const candidate of [`${base}.ts`, `${base}.tsx`, `${base}.d.ts`, join(base, 'index.ts')])
     if (parsed.has(candidate)) return { file: candidate };
   return { file: `${base} (not a source file)` };
 }
@@ -119,6 +120,29 @@ describe('the dependency rule', () => {
         ),
       );
     expect(broken).toEqual([]);
+  });
+
+  it('console/ is a browser app: it imports only console/ and its UI packages, never the server', () => {
+    const allowed = ['preact', 'preact-iso', 'openapi-fetch'];
+    const broken = files
+      .filter((f) => top(f) === 'console')
+      .flatMap((f) =>
+        (edges.get(f) ?? []).flatMap((t) =>
+          ('pkg' in t && !allowed.includes(t.pkg)) || ('file' in t && top(t.file) !== 'console')
+            ? [`${f} -> ${'pkg' in t ? t.pkg : t.file}`]
+            : [],
+        ),
+      );
+    expect(broken).toEqual([]);
+    // It talks to the server through the API only, and nothing on the server imports the console.
+    const intoConsole = files
+      .filter((f) => top(f) !== 'console')
+      .flatMap((f) =>
+        fileEdges(f)
+          .filter((t) => top(t) === 'console')
+          .map((t) => `${f} -> ${t}`),
+      );
+    expect(intoConsole).toEqual([]);
   });
 
   it('outside workflows/ and worker/, only the message contract of workflows/ is imported', () => {

@@ -211,7 +211,7 @@ export function PreviewPanel(props: { draft: RetryConfigDraft }) {
             </p>
             <div class="table-wrap">
               <table>
-                <caption class="visually-hidden">The schedule</caption>
+                <caption class="sr-only">The schedule</caption>
                 <thead>
                   <tr>
                     <th scope="col">Attempt</th>
