@@ -30,7 +30,8 @@ export function joinDuration(amount: string, unit: DurationUnit): string {
   return `P${a}W`;
 }
 
-const ISO = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$/;
+const ISO =
+  /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$/;
 const NAMES = ['year', 'month', 'week', 'day', 'hour', 'minute', 'second'];
 
 /** "1 day 12 hours"; null when the text is not a duration. */

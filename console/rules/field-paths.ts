@@ -99,9 +99,11 @@ export function placeProblems(problems: readonly Problem[], { shown, hidden }: S
   return { at, unplaced };
 }
 
-/** What the forms currently show; which response codes depends on the gateway picked in the mapping form. */
+/** What the forms currently show: one customer group, and the response codes of one gateway. */
 export interface FormView {
   gateway: string | null;
+  /** The index of the customer group the groups form shows. */
+  group: number;
 }
 
 export const ALL_REMAINING_CUSTOMERS_ID = 1;
@@ -149,6 +151,10 @@ export function shownPaths(config: RetryConfigDraft, view: FormView): Shown {
   });
   add('customer_groups');
   config.customer_groups.forEach((group, g) => {
+    if (g !== view.group) {
+      hidden.add(pathOf('customer_groups', g));
+      return;
+    }
     add('customer_groups', g);
     add('customer_groups', g, 'name');
     add('customer_groups', g, 'description');

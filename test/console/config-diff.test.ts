@@ -1,19 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  applyDiff,
-  changeCount,
-  diffHunks,
-  lineDiff,
-  prettyLines,
-} from '../../console/rules/config-diff';
+import { applyDiff, changeCount, diffHunks, lineDiff, prettyLines } from '../../console/rules/config-diff';
 import { defaultConfig } from '../../policy';
 
 // The history panel's line diff: it must say exactly how one version becomes the other, with as
 // few changed lines as an edit makes, or an operator reviewing a restore is misled.
 
 // Few distinct lines, so the two sides share many and the LCS has real choices to make.
-const lines = fc.array(fc.constantFrom('{', '}', '  "a": 1,', '  "b": 2,', '"x"', '', '  ]'), { maxLength: 40 });
+const lines = fc.array(fc.constantFrom('{', '}', '  "a": 1,', '  "b": 2,', '"x"', '', '  ]'), {
+  maxLength: 40,
+});
 
 describe('lineDiff', () => {
   it('applied to A gives B, for any A and B', () => {

@@ -61,9 +61,9 @@ describe('paths', () => {
 });
 
 describe('placing the validator’s problems', () => {
-  const place = (config: RetryConfig, gateway: string | null = 'sim') => {
+  const place = (config: RetryConfig, gateway: string | null = 'sim', group = 0) => {
     const { errors, warnings } = problemsOf(config);
-    const shown = shownPaths(config as RetryConfigDraft, { gateway });
+    const shown = shownPaths(config as RetryConfigDraft, { gateway, group });
     return { errors, warnings, placed: placeProblems([...errors, ...warnings], shown), shown };
   };
 
@@ -96,14 +96,20 @@ describe('placing the validator’s problems', () => {
     const { placed } = place(config);
     const at = (path: string) => placed.at.get(path)?.map((p) => p.message) ?? [];
     expect(at('settings.time_zone')[0]).toMatch(/IANA/);
-    expect(at('customer_groups[1].priority')[0]).toMatch(/duplicate priority/);
-    expect(at('customer_groups[1].name')[0]).toMatch(/duplicate group name/);
+    // The form shows one group at a time: another group's problems are listed at the top…
+    expect(placed.unplaced.map((p) => p.path).sort()).toEqual([
+      'customer_groups[1].name',
+      'customer_groups[1].priority',
+    ]);
+    // …and at their fields once that group is shown.
+    const second = place(config, 'sim', 1).placed;
+    expect(second.at.get('customer_groups[1].priority')?.[0]?.message).toMatch(/duplicate priority/);
+    expect(second.at.get('customer_groups[1].name')?.[0]?.message).toMatch(/duplicate group name/);
     // An unknown label key has no control of its own: its attempt shows it.
     expect(at('customer_groups[0].attempts[0]').join()).toMatch(/unknown label "Sof Decline"/);
     // A typo'd key shows at the rule it is in.
     expect(at('customer_groups[0].attempts[2]["Soft Decline"]').join()).toMatch(/unknown key "intreval"/);
     expect(at('response_codes[0].label')[0]).toMatch(/unknown label "Nope"/);
-    expect(placed.unplaced).toEqual([]);
   });
 
   it('lists a problem in a gateway the mapping form does not show at the top', () => {
@@ -116,14 +122,20 @@ describe('placing the validator’s problems', () => {
 
   it('lists problems of the document itself at the top', () => {
     const { errors } = problemsOf({ settings: {}, labels: [], customer_groups: [] });
-    const shown = shownPaths(structuredClone(defaultConfig) as RetryConfigDraft, { gateway: 'sim' });
+    const shown = shownPaths(structuredClone(defaultConfig) as RetryConfigDraft, {
+      gateway: 'sim',
+      group: 0,
+    });
     const placed = placeProblems([...errors, { path: '(root)', message: 'not an object' }], shown);
     expect(placed.unplaced.map((p) => p.path)).toEqual(['(root)']);
     expect(placed.at.get('settings.default_label')?.[0]?.message).toBe('is required');
   });
 
   it('gives every rule of every attempt its controls', () => {
-    const shown = shownPaths(structuredClone(defaultConfig) as RetryConfigDraft, { gateway: 'sim' });
+    const shown = shownPaths(structuredClone(defaultConfig) as RetryConfigDraft, {
+      gateway: 'sim',
+      group: 0,
+    });
     for (let a = 0; a < 7; a++) {
       expect(shown.shown.has(`customer_groups[0].attempts[${a}]["Soft Decline"].interval`)).toBe(true);
       expect(shown.shown.has(`customer_groups[0].attempts[${a}]["Hard Decline"].action`)).toBe(true);

@@ -62,7 +62,9 @@ describe('waits as an amount and a unit', () => {
       const result = validateConfig(doc);
       expect(result.ok).toBe(false);
       if (!result.ok)
-        expect(result.errors.map((e) => e.path)).toEqual(['customer_groups[0].attempts[0]["Soft Decline"].interval']);
+        expect(result.errors.map((e) => e.path)).toEqual([
+          'customer_groups[0].attempts[0]["Soft Decline"].interval',
+        ]);
     }
   });
 });
@@ -87,7 +89,11 @@ describe('filters as typed', () => {
     const f = { field: 'country', operator: 'eq', value: 'US' } as const;
     const list = filterWithOperator(f, 'in');
     expect(list).toEqual({ field: 'country', operator: 'in', value: ['US'] });
-    expect(filterWithValue(list, 'US, CA,')).toEqual({ field: 'country', operator: 'in', value: ['US', 'CA'] });
+    expect(filterWithValue(list, 'US, CA,')).toEqual({
+      field: 'country',
+      operator: 'in',
+      value: ['US', 'CA'],
+    });
     expect(filterWithOperator(list, 'exists')).toEqual({ field: 'country', operator: 'exists', value: true });
     expect(filterWithOperator(list, 'gt')).toEqual({ field: 'country', operator: 'gt', value: 'US' });
   });

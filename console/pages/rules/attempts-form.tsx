@@ -6,7 +6,13 @@ import {
   ruleKind,
   ruleOfKind,
 } from '../../rules/draft';
-import { type DurationUnit, describeDuration, joinDuration, splitDuration, UNITS } from '../../rules/durations';
+import {
+  type DurationUnit,
+  describeDuration,
+  joinDuration,
+  splitDuration,
+  UNITS,
+} from '../../rules/durations';
 import { attemptKeys, fieldId, pathOf, type Segment } from '../../rules/field-paths';
 import { EditButton, NumberField, Problems, SelectField, TextField, useRulesForm } from './fields';
 import type { Update } from './settings-form';
@@ -19,13 +25,24 @@ const KINDS: { value: RuleKind; text: string }[] = [
   { value: 'wait', text: 'Retry after a wait' },
   { value: 'time', text: 'Retry at a time of day' },
   { value: 'stop', text: 'Stop retrying' },
-  { value: 'unset', text: 'No rule (use “any other label”, else stop)' },
+  { value: 'unset', text: 'No rule (as “any other label”)' },
 ];
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 type Rule = NonNullable<AttemptDraft[string]>;
 
-function WaitControl(props: { path: string; label: string; value: string; onChange: (iso: string) => void }) {
+/** "Soft Decline: wait" to a screen reader; "wait" on screen, under the block's "Soft Decline" heading. */
+function Named(props: { name: string; text: string }) {
+  const [first = '', ...rest] = props.text;
+  return (
+    <>
+      <span class="sr-only">{props.name}: </span>
+      {first.toUpperCase() + rest.join('')}
+    </>
+  );
+}
+
+function WaitControl(props: { path: string; name: string; value: string; onChange: (iso: string) => void }) {
   const { readOnly } = useRulesForm();
   const aria = useAria(props.path);
   const split = splitDuration(props.value);
@@ -35,7 +52,7 @@ function WaitControl(props: { path: string; label: string; value: string; onChan
     return (
       <TextField
         path={props.path}
-        label={`${props.label} (ISO-8601 duration)`}
+        label={<Named name={props.name} text="wait (ISO-8601 duration)" />}
         value={props.value}
         hint={describeDuration(props.value) ?? 'e.g. P2D (2 days), PT4H (4 hours)'}
         onInput={props.onChange}
@@ -45,8 +62,10 @@ function WaitControl(props: { path: string; label: string; value: string; onChan
   return (
     <div class="field" data-path={props.path}>
       <span class="rules-wait">
-        <span class="rules-wait-amount">
-          <label for={id}>{props.label}</label>
+        <span class="rules-wait-part">
+          <label for={id}>
+            <Named name={props.name} text="wait" />
+          </label>
           <input
             id={id}
             type="number"
@@ -58,13 +77,17 @@ function WaitControl(props: { path: string; label: string; value: string; onChan
             {...aria}
           />
         </span>
-        <span class="rules-wait-unit">
-          <label for={`${id}-unit`}>Unit</label>
+        <span class="rules-wait-part">
+          <label for={`${id}-unit`}>
+            <Named name={props.name} text="unit" />
+          </label>
           <select
             id={`${id}-unit`}
             value={split.unit}
             disabled={readOnly}
-            onChange={(e) => props.onChange(joinDuration(split.amount, e.currentTarget.value as DurationUnit))}
+            onChange={(e) =>
+              props.onChange(joinDuration(split.amount, e.currentTarget.value as DurationUnit))
+            }
           >
             {UNITS.map((u) => (
               <option key={u} value={u}>
@@ -108,15 +131,19 @@ function RuleBlock(props: {
       <Problems path={path} />
       <SelectField
         path={at('action')}
-        label={`${name}: what happens`}
+        label={<Named name={name} text="what happens" />}
         value={kind}
-        options={KINDS}
+        options={
+          labelKey === '*'
+            ? KINDS.map((k) => (k.value === 'unset' ? { ...k, text: 'No rule (stop)' } : k))
+            : KINDS
+        }
         onChange={(k) => set(ruleOfKind(k, rule))}
       />
       {rule?.action === 'Retry' && rule.criteria === 'incremental_time' && (
         <WaitControl
           path={at('interval')}
-          label={`${name}: wait`}
+          name={name}
           value={rule.interval}
           onChange={(interval) => set({ ...rule, interval })}
         />
@@ -126,15 +153,18 @@ function RuleBlock(props: {
           <TextField
             path={at('time')}
             type="time"
-            label={`${name}: at (local time)`}
+            label={<Named name={name} text="at (local time)" />}
             value={rule.time}
             onInput={(time) => set({ ...rule, time })}
           />
           <SelectField
             path={at('day_of_week')}
-            label={`${name}: on`}
+            label={<Named name={name} text="on" />}
             value={rule.day_of_week === undefined ? '' : String(rule.day_of_week)}
-            options={[{ value: '', text: 'Any day' }, ...WEEKDAYS.map((d, i) => ({ value: String(i + 1), text: d }))]}
+            options={[
+              { value: '', text: 'Any day' },
+              ...WEEKDAYS.map((d, i) => ({ value: String(i + 1), text: d })),
+            ]}
             onChange={(v) => {
               const { day_of_week: _drop, ...rest } = rule;
               set(v === '' ? rest : { ...rest, day_of_week: Number(v) });
@@ -142,7 +172,7 @@ function RuleBlock(props: {
           />
           <NumberField
             path={at('day_of_month')}
-            label={`${name}: day of the month (optional)`}
+            label={<Named name={name} text="day of the month (optional)" />}
             value={rule.day_of_month}
             min={1}
             max={31}
@@ -153,7 +183,7 @@ function RuleBlock(props: {
           />
           <TextField
             path={at('min_delay')}
-            label={`${name}: not sooner than (ISO duration, optional)`}
+            label={<Named name={name} text="not sooner than (ISO duration, optional)" />}
             value={rule.min_delay ?? ''}
             hint={rule.min_delay ? describeDuration(rule.min_delay) : 'e.g. P1D: not the same day'}
             onInput={(v) => {
@@ -169,7 +199,7 @@ function RuleBlock(props: {
           <TextField
             path={at('webhook')}
             type="url"
-            label={`${name}: webhook URL (optional)`}
+            label={<Named name={name} text="webhook URL (optional)" />}
             value={rule.webhook ?? ''}
             onInput={(v) => {
               const { webhook: _drop, ...rest } = rule;

@@ -59,7 +59,8 @@ export function Problems(props: { path: string }) {
 
 interface FieldProps {
   path: string;
-  label: string;
+  /** Its accessible name; a part of it may be visually hidden where a heading already says it. */
+  label: ComponentChildren;
   hint?: ComponentChildren;
   class?: string;
 }

@@ -9,7 +9,7 @@ import {
   type RetryConfigDraft,
   valueText,
 } from '../../rules/draft';
-import { ALL_REMAINING_CUSTOMERS_ID, fieldId, pathOf } from '../../rules/field-paths';
+import { ALL_REMAINING_CUSTOMERS_ID, fieldId, type Problem, pathOf } from '../../rules/field-paths';
 import { AttemptsForm } from './attempts-form';
 import { CheckField, EditButton, NumberField, Problems, SelectField, TextField } from './fields';
 import type { Update } from './settings-form';
@@ -84,7 +84,11 @@ function FiltersForm(props: { group: CustomerGroupDraft; g: number; update: Upda
         <EditButton
           onClick={() =>
             update((d) => {
-              (d.customer_groups[g] as CustomerGroupDraft).filters.push({ field: '', operator: 'eq', value: '' });
+              (d.customer_groups[g] as CustomerGroupDraft).filters.push({
+                field: '',
+                operator: 'eq',
+                value: '',
+              });
             })
           }
         >
@@ -119,13 +123,83 @@ function FilterValue(props: { path: string; f: number; filter: FilterDraft; onIn
   );
 }
 
-export function GroupsForm(props: { draft: RetryConfigDraft; update: Update }) {
-  const { draft, update } = props;
+/** The groups in the order they are considered: active ones by priority, then the catch-all, then inactive. */
+function consideredOrder(draft: RetryConfigDraft): number[] {
+  const rank = (g: CustomerGroupDraft) => (g.id === ALL_REMAINING_CUSTOMERS_ID ? 1 : g.active ? 0 : 2);
+  return draft.customer_groups
+    .map((group, g) => ({ group, g }))
+    .sort(
+      (a, b) =>
+        rank(a.group) - rank(b.group) ||
+        (a.group.priority ?? Number.MAX_SAFE_INTEGER) - (b.group.priority ?? Number.MAX_SAFE_INTEGER) ||
+        a.g - b.g,
+    )
+    .map((e) => e.g);
+}
+
+function problemsPerGroup(problems: readonly Problem[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const p of problems) {
+    const m = /^customer_groups\[(\d+)\]/.exec(p.path);
+    if (m) counts.set(Number(m[1]), (counts.get(Number(m[1])) ?? 0) + 1);
+  }
+  return counts;
+}
+
+export function GroupsForm(props: {
+  draft: RetryConfigDraft;
+  update: Update;
+  /** The index of the group shown; one at a time keeps the page short enough to read. */
+  selected: number;
+  onSelect: (g: number) => void;
+  problems: readonly Problem[];
+}) {
+  const { draft, update, selected } = props;
+  const counts = problemsPerGroup(props.problems);
+  const order = consideredOrder(draft);
   return (
     <section aria-labelledby="rules-groups" class="rules-section">
       <h2 id="rules-groups">Customer groups</h2>
+      <p class="muted">
+        A failed payment goes to the first active group, by priority, whose filters all match its account;
+        “All Remaining Customers” takes the rest.
+      </p>
       <Problems path="customer_groups" />
+      <div class="filters">
+        <div class="field">
+          <label for="rules-group-pick">Group to edit</label>
+          <select
+            id="rules-group-pick"
+            value={String(selected)}
+            onChange={(e) => props.onSelect(Number(e.currentTarget.value))}
+          >
+            {order.map((g, n) => {
+              const group = draft.customer_groups[g] as CustomerGroupDraft;
+              const problems = counts.get(g);
+              return (
+                <option key={g} value={String(g)}>
+                  {n + 1}. {group.name || `Group ${group.id}`}
+                  {group.id !== ALL_REMAINING_CUSTOMERS_ID && !group.active ? ' (inactive)' : ''}
+                  {problems ? ` — ${problems} problem(s)` : ''}
+                </option>
+              );
+            })}
+          </select>
+        </div>
+        <EditButton
+          onClick={() => {
+            update((d) => {
+              // New groups go first in the list: above the catch-all, where their priority puts them.
+              d.customer_groups.unshift(newGroup(d));
+            });
+            props.onSelect(0);
+          }}
+        >
+          Add a customer group
+        </EditButton>
+      </div>
       {draft.customer_groups.map((group, g) => {
+        if (g !== selected) return null;
         const catchAll = group.id === ALL_REMAINING_CUSTOMERS_ID;
         const at = (key: string) => pathOf('customer_groups', g, key);
         const set = (change: (grp: CustomerGroupDraft) => void) =>
@@ -213,11 +287,12 @@ export function GroupsForm(props: { draft: RetryConfigDraft; update: Update }) {
               <div class="actions">
                 <EditButton
                   class="danger"
-                  onClick={() =>
+                  onClick={() => {
                     update((d) => {
                       d.customer_groups.splice(g, 1);
-                    })
-                  }
+                    });
+                    props.onSelect(0);
+                  }}
                 >
                   Remove the group {group.name}
                 </EditButton>
@@ -226,18 +301,6 @@ export function GroupsForm(props: { draft: RetryConfigDraft; update: Update }) {
           </section>
         );
       })}
-      <div class="actions">
-        <EditButton
-          onClick={() =>
-            update((d) => {
-              // New groups go first in the list: above the catch-all, where their priority puts them.
-              d.customer_groups.unshift(newGroup(d));
-            })
-          }
-        >
-          Add a customer group
-        </EditButton>
-      </div>
     </section>
   );
 }

@@ -18,7 +18,7 @@ const PAGE = 20;
 
 function DiffView(props: { hunks: DiffHunk[] }) {
   return (
-    <pre class="diff" aria-label="Differences, line by line">
+    <pre class="diff">
       {props.hunks.map((h, i) =>
         h.kind === 'skipped' ? (
           <span key={i} class="skip">
@@ -48,7 +48,9 @@ export function HistoryPanel(props: {
   const [error, setError] = useState<string | null>(null);
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const [diff, setDiff] = useState<{ from: number; to: number; hunks: DiffHunk[]; changes: number } | null>(null);
+  const [diff, setDiff] = useState<{ from: number; to: number; hunks: DiffHunk[]; changes: number } | null>(
+    null,
+  );
   const [restoring, setRestoring] = useState<number | null>(null);
   const [restoreError, setRestoreError] = useState<string | null>(null);
   const cache = useRef(new Map<number, RetryConfigDraft>());
@@ -198,8 +200,8 @@ export function HistoryPanel(props: {
       <dialog ref={dialog} aria-labelledby="rules-restore-title" onClose={() => setRestoring(null)}>
         <h2 id="rules-restore-title">Restore version {restoring}?</h2>
         <p>
-          Its document is saved as a new version after version {props.current}; the versions in between stay in
-          the history. Cycles already running keep the rules they started with.
+          Its document is saved as a new version after version {props.current}; the versions in between stay
+          in the history. Cycles already running keep the rules they started with.
         </p>
         {props.dirty && <p class="warning">Your unsaved changes in the forms will be discarded.</p>}
         {restoreError && <p class="error">{restoreError}</p>}

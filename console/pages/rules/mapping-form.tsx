@@ -29,19 +29,25 @@ export function MappingForm(props: {
   const list = gateway !== null && !all.includes(gateway) ? [...all, gateway] : all;
   const counts = problemsPerGateway(draft, props.problems);
   const labels = draft.labels.map((l) => ({ value: l.name, text: l.name }));
-  const entries = draft.response_codes.map((entry, i) => ({ entry, i })).filter((e) => e.entry.gateway_id === gateway);
+  const entries = draft.response_codes
+    .map((entry, i) => ({ entry, i }))
+    .filter((e) => e.entry.gateway_id === gateway);
   return (
     <section aria-labelledby="rules-mapping" class="rules-section">
       <h2 id="rules-mapping">Response-code mapping</h2>
       <p class="muted">
-        Which label a gateway's decline code gets. A gateway's own entries come first, then those for
-        every gateway (“*”); a code nothing matches gets “{draft.settings.default_label}”.
+        Which label a gateway's decline code gets. A gateway's own entries come first, then those for every
+        gateway (“*”); a code nothing matches gets “{draft.settings.default_label}”.
       </p>
       <Problems path="response_codes" />
       <div class="filters">
         <div class="field">
           <label for="rules-gateway">Gateway</label>
-          <select id="rules-gateway" value={gateway ?? ''} onChange={(e) => props.onGateway(e.currentTarget.value)}>
+          <select
+            id="rules-gateway"
+            value={gateway ?? ''}
+            onChange={(e) => props.onGateway(e.currentTarget.value)}
+          >
             {list.map((g) => (
               <option key={g} value={g}>
                 {g === '*' ? 'Every gateway (*)' : g}

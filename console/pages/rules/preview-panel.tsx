@@ -21,7 +21,8 @@ const STOP_REASONS: Record<string, string> = {
 export function ruleText(rule: RuleDraft | undefined): string {
   if (!rule) return 'no rule';
   if (rule.action === 'Stop') return 'Stop';
-  if (rule.criteria === 'incremental_time') return `Retry after ${describeDuration(rule.interval) ?? rule.interval}`;
+  if (rule.criteria === 'incremental_time')
+    return `Retry after ${describeDuration(rule.interval) ?? rule.interval}`;
   const days = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
   const on =
     rule.day_of_week !== undefined
@@ -100,12 +101,20 @@ export function PreviewPanel(props: { draft: RetryConfigDraft }) {
     return () => clearTimeout(timer);
   }, [draft]);
 
-  const codes = [...new Set(draft.response_codes.filter((e) => e.gateway_id === gateway || e.gateway_id === '*').flatMap((e) => (e.code ? [e.code] : [])))];
+  const codes = [
+    ...new Set(
+      draft.response_codes
+        .filter((e) => e.gateway_id === gateway || e.gateway_id === '*')
+        .flatMap((e) => (e.code ? [e.code] : [])),
+    ),
+  ];
   const result = answer?.result;
   return (
     <section aria-labelledby="rules-preview" class="rules-section" id="rules-preview-panel">
       <h2 id="rules-preview">Preview</h2>
-      <p class="muted">An account like this, failing with this code, at this time: the schedule your draft would produce.</p>
+      <p class="muted">
+        An account like this, failing with this code, at this time: the schedule your draft would produce.
+      </p>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -115,7 +124,11 @@ export function PreviewPanel(props: { draft: RetryConfigDraft }) {
         <div class="form-grid">
           <div class="field">
             <label for="rules-preview-group">Customer group</label>
-            <select id="rules-preview-group" value={groupId} onChange={(e) => setGroupId(e.currentTarget.value)}>
+            <select
+              id="rules-preview-group"
+              value={groupId}
+              onChange={(e) => setGroupId(e.currentTarget.value)}
+            >
               <option value="">Chosen from the account below</option>
               {draft.customer_groups.map((g) => (
                 <option key={g.id} value={String(g.id)}>
@@ -166,7 +179,11 @@ export function PreviewPanel(props: { draft: RetryConfigDraft }) {
           </div>
           <div class="field">
             <label for="rules-preview-message">Decline message (optional)</label>
-            <input id="rules-preview-message" value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
+            <input
+              id="rules-preview-message"
+              value={message}
+              onInput={(e) => setMessage(e.currentTarget.value)}
+            />
           </div>
           <div class="field">
             <label for="rules-preview-at">Failed at (your browser's time)</label>
@@ -236,7 +253,9 @@ export function PreviewPanel(props: { draft: RetryConfigDraft }) {
                         <td>{elapsedText(answer.failedAt, step.at)}</td>
                         <td>
                           {ruleText(r.rule)}
-                          {r.key ? ` (after attempt ${step.attempt_number - 1}, ${r.key === '*' ? 'any label' : r.key})` : ''}
+                          {r.key
+                            ? ` (after attempt ${step.attempt_number - 1}, ${r.key === '*' ? 'any label' : r.key})`
+                            : ''}
                         </td>
                       </tr>
                     );
@@ -245,7 +264,8 @@ export function PreviewPanel(props: { draft: RetryConfigDraft }) {
               </table>
             </div>
             <p class="rules-preview-end">
-              After attempt {result.ends.after_attempt} the cycle stops: {STOP_REASONS[result.ends.reason] ?? result.ends.reason}
+              After attempt {result.ends.after_attempt} the cycle stops:{' '}
+              {STOP_REASONS[result.ends.reason] ?? result.ends.reason}
               {result.ends.webhook ? ` (webhook ${result.ends.webhook})` : ''}.
             </p>
           </div>

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, fieldErrorsOf, messageOf, type Schemas } from '../../api/client';
 import { when } from '../../format';
-import { useCanWrite } from '../../session';
 import { copy, edited, gateways, type RetryConfigDraft, sameDocument } from '../../rules/draft';
-import { fieldId, placeProblems, type Problem, shownPaths } from '../../rules/field-paths';
+import { fieldId, type Problem, placeProblems, shownPaths } from '../../rules/field-paths';
+import { useCanWrite } from '../../session';
 import { RulesFormContext } from './fields';
 import { GroupsForm } from './groups-form';
 import { HistoryPanel } from './history-panel';
@@ -31,6 +31,32 @@ type Outcome =
 
 const VALIDATE_AFTER_MS = 500;
 
+/** For a problem in a part the forms hide (another group, another gateway's codes): a button to show it. */
+function ShowIt(props: {
+  path: string;
+  draft: RetryConfigDraft;
+  onGateway: (gateway: string) => void;
+  onGroup: (g: number) => void;
+}) {
+  const code = /^response_codes\[(\d+)\]/.exec(props.path);
+  const group = /^customer_groups\[(\d+)\]/.exec(props.path);
+  const entry = code ? props.draft.response_codes[Number(code[1])] : undefined;
+  const g = group ? Number(group[1]) : -1;
+  if (!entry && !props.draft.customer_groups[g]) return null;
+  return (
+    <>
+      {' '}
+      <button
+        type="button"
+        class="link"
+        onClick={() => (entry ? props.onGateway(entry.gateway_id) : props.onGroup(g))}
+      >
+        show it
+      </button>
+    </>
+  );
+}
+
 export function RulesPage() {
   const canWrite = useCanWrite();
   const [stored, setStored] = useState<Stored | null>(null);
@@ -42,6 +68,7 @@ export function RulesPage() {
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [saving, setSaving] = useState(false);
   const [gateway, setGateway] = useState<string | null>(null);
+  const [group, setGroup] = useState(0);
   const checkSeq = useRef(0);
 
   const load = useCallback(async () => {
@@ -147,9 +174,9 @@ export function RulesPage() {
 
   const placed = useMemo(() => {
     if (!draft) return null;
-    const shown = shownPaths(draft, { gateway });
+    const shown = shownPaths(draft, { gateway, group });
     return { errors: placeProblems(errors, shown), warnings: placeProblems(warnings, shown) };
-  }, [draft, gateway, errors, warnings]);
+  }, [draft, gateway, group, errors, warnings]);
 
   const form = useMemo(
     () => ({
@@ -182,7 +209,10 @@ export function RulesPage() {
     );
   }
 
-  const unplaced = [...placed.errors.unplaced, ...placed.warnings.unplaced.map((w) => ({ ...w, warning: true }))];
+  const unplaced = [
+    ...placed.errors.unplaced,
+    ...placed.warnings.unplaced.map((w) => ({ ...w, warning: true })),
+  ];
   return (
     <RulesFormContext.Provider value={form}>
       <section class="rules">
@@ -240,11 +270,15 @@ export function RulesPage() {
           {outcome?.kind === 'conflict' && (
             <div class="warning rules-conflict">
               <p>
-                Someone else{outcome.by ? ` (${outcome.by})` : ''} saved version {outcome.version ?? '?'} while you
-                were editing version {stored.version}: reload to see it. Your draft is kept here and under “Edit as
-                JSON”, so you can copy it or make your changes again.
+                Someone else{outcome.by ? ` (${outcome.by})` : ''} saved version {outcome.version ?? '?'}{' '}
+                while you were editing version {stored.version}: reload to see it. Your draft is kept here and
+                under “Edit as JSON”, so you can copy it or make your changes again.
               </p>
-              <button type="button" class="secondary" onClick={() => void load().then(() => setOutcome(null))}>
+              <button
+                type="button"
+                class="secondary"
+                onClick={() => void load().then(() => setOutcome(null))}
+              >
                 Reload version {outcome.version ?? ''} (discards your draft)
               </button>
             </div>
@@ -258,28 +292,27 @@ export function RulesPage() {
                 <li key={`${p.path}${p.message}`}>
                   {'warning' in p ? 'Warning: ' : ''}
                   <code>{p.path || '(the document)'}</code>: {p.message}
-                  {p.path.startsWith('response_codes[') && (
-                    <>
-                      {' '}
-                      <button
-                        type="button"
-                        class="link"
-                        onClick={() => {
-                          const i = Number(/^response_codes\[(\d+)\]/.exec(p.path)?.[1]);
-                          const entry = draft.response_codes[i];
-                          if (entry) setGateway(entry.gateway_id);
-                        }}
-                      >
-                        show it
-                      </button>
-                    </>
-                  )}
+                  <ShowIt
+                    path={p.path}
+                    draft={draft}
+                    onGateway={setGateway}
+                    onGroup={(g) => {
+                      setGroup(g);
+                      document.getElementById('rules-groups')?.scrollIntoView();
+                    }}
+                  />
                 </li>
               ))}
             </ul>
           </div>
         )}
-        <GroupsForm draft={draft} update={update} />
+        <GroupsForm
+          draft={draft}
+          update={update}
+          selected={Math.min(group, draft.customer_groups.length - 1)}
+          onSelect={setGroup}
+          problems={[...errors, ...warnings]}
+        />
         <MappingForm
           draft={draft}
           update={update}
