@@ -137,3 +137,45 @@ export function accountOf(values: Record<string, string>): Record<string, Scalar
   }
   return out;
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A pasted document as the forms can show it: the schema's defaults filled in (filters, attempts,
+ * response codes), or why the forms cannot show it at all. Field values of the wrong type are left
+ * for validation to name; only the structure the forms walk through must be there.
+ */
+export function draftOf(doc: unknown): { draft: RetryConfigDraft } | { problem: string } {
+  if (!isObject(doc))
+    return { problem: 'The configuration is a JSON object ({ "settings": …, "labels": … })' };
+  const missing = (what: string) => ({ problem: `The forms need ${what}; fix it in the JSON first` });
+  if (!isObject(doc.settings)) return missing('"settings" (an object)');
+  if (!Array.isArray(doc.labels) || !doc.labels.every(isObject))
+    return missing('"labels" (a list of objects)');
+  const codes = doc.response_codes ?? [];
+  if (!Array.isArray(codes) || !codes.every(isObject)) return missing('"response_codes" (a list of objects)');
+  const groups = doc.customer_groups;
+  if (!Array.isArray(groups) || !groups.every(isObject))
+    return missing('"customer_groups" (a list of objects)');
+  for (const [g, group] of groups.entries()) {
+    const lists = [
+      ['filters', isObject],
+      ['attempts', (entry: unknown) => isObject(entry) && Object.values(entry).every(isObject)],
+    ] as const;
+    for (const [key, item] of lists) {
+      const value = group[key] ?? [];
+      if (!Array.isArray(value) || !value.every(item)) {
+        return missing(`customer_groups[${g}].${key} to be a list of objects`);
+      }
+    }
+  }
+  const draft = copy(doc) as unknown as RetryConfigDraft;
+  draft.response_codes ??= [];
+  for (const group of draft.customer_groups) {
+    group.filters ??= [];
+    group.attempts ??= [];
+    group.active ??= true;
+  }
+  return { draft };
+}

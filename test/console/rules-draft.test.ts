@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   accountOf,
+  draftOf,
   edited,
   filterWithOperator,
   filterWithValue,
@@ -119,5 +120,22 @@ describe('new parts of the draft', () => {
     expect(validateConfig(doc)).toMatchObject({ ok: true });
     expect(doc.customer_groups[0]?.id).toBe(2);
     expect(defaultConfig.customer_groups).toHaveLength(1);
+  });
+});
+
+describe('a pasted document', () => {
+  it('fills the defaults the forms walk through, and says what structure is missing', () => {
+    const doc = structuredClone(defaultConfig) as Record<string, unknown>;
+    delete doc.response_codes;
+    const groups = doc.customer_groups as Record<string, unknown>[];
+    delete groups[0]?.filters;
+    const result = draftOf(doc);
+    expect('draft' in result && result.draft.response_codes).toEqual([]);
+    expect('draft' in result && result.draft.customer_groups[0]?.filters).toEqual([]);
+    expect(draftOf([])).toMatchObject({ problem: expect.stringMatching(/JSON object/) });
+    expect(draftOf({ ...doc, labels: 'x' })).toMatchObject({ problem: expect.stringMatching(/"labels"/) });
+    expect(
+      draftOf({ ...doc, customer_groups: [{ id: 1, name: 'x', attempts: [{ '*': 'Stop' }] }] }),
+    ).toMatchObject({ problem: expect.stringMatching(/customer_groups\[0\]\.attempts/) });
   });
 });

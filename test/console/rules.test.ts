@@ -80,7 +80,7 @@ describe.each(['pglite'] as const)('rules editor (%s)', (kind) => {
     // Keyboard: from the amount, Tab reaches its unit.
     await wait.focus();
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe(`${fieldId(softWait(0))}-unit`);
+    expect(await page.evaluate('document.activeElement?.id')).toBe(`${fieldId(softWait(0))}-unit`);
 
     // A zero wait is refused by the server's validation, shown inside that field.
     const second = control(page, softWait(1));
@@ -183,7 +183,7 @@ describe.each(['pglite'] as const)('rules editor (%s)', (kind) => {
   it('fits a phone: nothing wider than the screen', async () => {
     const { context, page, problems } = await newConsolePage(browser, system.baseUrl, PHONE);
     await openRules(page, operator);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'rules-phone');
     expect(problems).toEqual([]);

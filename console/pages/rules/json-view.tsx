@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { RetryConfigDraft } from '../../rules/draft';
+import { draftOf, type RetryConfigDraft } from '../../rules/draft';
 import { useRulesForm } from './fields';
 
 // Beside the forms, the draft as the JSON document it is: to copy it, to paste one, or to keep an
@@ -17,15 +17,15 @@ export function JsonView(props: { draft: RetryConfigDraft; onApply: (draft: Retr
 
   const apply = () => {
     try {
-      const parsed: unknown = JSON.parse(text);
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        setError('The configuration is a JSON object ({ "settings": …, "labels": … })');
+      const result = draftOf(JSON.parse(text));
+      if ('problem' in result) {
+        setError(result.problem);
         return;
       }
       setError(null);
       setTouched(false);
-      // Whatever its shape, the forms take it; validation then names every problem at its field.
-      props.onApply(parsed as RetryConfigDraft);
+      // Validation then names every problem of the document at its field.
+      props.onApply(result.draft);
     } catch (err) {
       setError(`Not JSON: ${(err as Error).message}`);
     }

@@ -101,6 +101,9 @@ export function RulesPage() {
       // A refused document answers its errors only; the warnings of the last valid one no longer apply.
       setWarnings([]);
       setCheck({ state: 'invalid', count: Math.max(problems.length, 1) });
+    } else if (response.status === 403) {
+      // A login that may not validate (a viewer) has nothing to check: it cannot change the draft.
+      setCheck({ state: 'idle' });
     } else {
       setCheck({ state: 'failed', message: messageOf(error, `The check failed (${response.status})`) });
     }
