@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, messageOf, type Schemas } from '../../api/client';
+import { api, fieldErrorsOf, messageOf, type Schemas } from '../../api/client';
 import { accountOf, filterFields, gateways, type RetryConfigDraft, type RuleDraft } from '../../rules/draft';
 import { describeDuration, elapsedText, localText } from '../../rules/durations';
 import { fieldId } from '../../rules/field-paths';
@@ -88,6 +88,9 @@ export function PreviewPanel(props: { draft: RetryConfigDraft }) {
     if (data) {
       setAnswer({ result: data, failedAt: at.toISOString() });
       setError(null);
+    } else if (fieldErrorsOf(failed).some((e) => e.path === 'config' || e.path.startsWith('config'))) {
+      // The draft's own problems are already shown at their fields by the page's validation.
+      setError('The draft has problems (shown at their fields); the preview needs a valid draft.');
     } else {
       setError(messageOf(failed, 'The preview failed'));
     }
