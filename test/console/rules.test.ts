@@ -69,7 +69,7 @@ describe.each(['pglite'] as const)('rules editor (%s)', (kind) => {
   it('lets an operator change a soft-decline wait, see errors at the field, preview, save, diff and restore', async () => {
     const { context, page, problems, foreign } = await newConsolePage(browser, system.baseUrl);
     await openRules(page, operator);
-    await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/valid/);
+    await expect.poll(() => page.locator('.rules-status').textContent()).toMatch(/valid/);
 
     // The wait after attempt 1's soft decline, for "Small business" only: 1 day → 3 days.
     const wait = control(page, softWait(0));
@@ -99,7 +99,7 @@ describe.each(['pglite'] as const)('rules editor (%s)', (kind) => {
     await second.fill('1');
     await container.locator('.field-error').waitFor({ state: 'detached' });
     await expect
-      .poll(() => page.getByRole('status').first().textContent())
+      .poll(() => page.locator('.rules-status').textContent())
       .toMatch(/Unsaved changes\. The draft is valid/);
     await screenshot(page, 'rules');
 
