@@ -16,11 +16,14 @@ import { ApiError, errorJson, zodErrorItems } from './errors';
 import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter';
 import { jsonDepthLimit } from './json-depth';
 import type { Readiness } from './readiness';
+import { viewerReadsOnly } from './roles';
 import { registerBillingCycleRoutes } from './routes/billing-cycles';
 import { registerConfigRoutes } from './routes/config';
+import { registerCycleExplorerRoutes } from './routes/cycles';
 import { registerHealthRoutes } from './routes/health';
 import { registerMetricRoutes } from './routes/metrics';
 import { registerPaymentRoutes } from './routes/payments';
+import { DEFAULT_SESSION_TTL_MINUTES, registerSessionRoutes } from './routes/session';
 import { registerTokenRoutes } from './routes/tokens';
 import { storableInput } from './storable-input';
 import { closeOnUnreadBody } from './unread-body';
@@ -42,6 +45,14 @@ export interface AppDeps {
   manualRetries?: ManualRetryClient;
   /** The operator console's bundle (runtime/console-assets.ts), served at /console; without it, not served. */
   console?: ConsoleAssets;
+  /** How long a console session lasts (SESSION_TTL_MINUTES); default 480. */
+  sessionTtlMinutes?: number;
+  /**
+   * Where the cycles' workflows are shown, for the cycle explorer's links: the namespace (default
+   * `default`) and the Temporal UI's base URL (TEMPORAL_UI_URL, or the dev server's UI under
+   * `npm start`); without a base URL a cycle's page has no link.
+   */
+  temporalUi?: { namespace?: string; baseUrl?: string | undefined };
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -116,15 +127,29 @@ export function createApp(deps: AppDeps) {
   });
 
   registerHealthRoutes(app, deps.readiness);
+  // Before the auth middleware: signing in needs no login, and these routes check what they need.
+  registerSessionRoutes(app, {
+    db: deps.db,
+    limiter,
+    ttlMinutes: deps.sessionTtlMinutes ?? DEFAULT_SESSION_TTL_MINUTES,
+  });
   app.use('/api/*', basicAuth({ db: deps.db, limiter }));
+  app.use('/api/*', viewerReadsOnly());
   registerConfigRoutes(app, { db: deps.db });
   registerMetricRoutes(app, { db: deps.db });
   registerTokenRoutes(app, { db: deps.db });
   if (deps.cycles) {
     registerPaymentRoutes(app, { db: deps.db, cycles: deps.cycles, gatewayIds: deps.gatewayIds ?? [] });
+    registerCycleExplorerRoutes(app, {
+      db: deps.db,
+      cycles: deps.cycles,
+      manualRetries: deps.manualRetries,
+      temporalUi: { namespace: deps.temporalUi?.namespace ?? 'default', baseUrl: deps.temporalUi?.baseUrl },
+    });
   }
   if (deps.manualRetries) {
     app.use('/subscriptions/*', apiKeyAuth({ db: deps.db, limiter }));
+    app.use('/subscriptions/*', viewerReadsOnly());
     registerBillingCycleRoutes(app, { db: deps.db, manualRetries: deps.manualRetries });
   }
 

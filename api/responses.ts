@@ -17,4 +17,5 @@ export const forbidden = jsonResponse(
   errorSchema,
   'The login may not do this: a `viewer` token reads everything and changes nothing',
 );
-export const basicSecurity = [{ basicAuth: [] }];
+/** Basic auth, or the console's session cookie (api/routes/session.ts). */
+export const basicSecurity: Record<string, string[]>[] = [{ basicAuth: [] }, { sessionCookie: [] }];

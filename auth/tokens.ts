@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { deleteTokens, insertToken, loginByDigest, upsertToken } from '../db/api-tokens';
 import type { Db } from '../db/client';
+import type { Role } from '../domain/role';
 
 // API tokens: made here (random, shown once), stored as a digest (db/api-tokens.ts), checked in
 // constant time.
@@ -20,10 +21,20 @@ function displayPrefix(token: string): string {
   return token.slice(0, 10);
 }
 
+/** Who a token logs in as, and what it may do. */
+export interface Login {
+  email: string;
+  role: Role;
+}
+
 /** Creates a token for the user (created if new) and returns it: the only time it is ever visible. */
-export async function createToken(db: Db, email: string): Promise<{ token: string; id: number }> {
+export async function createToken(
+  db: Db,
+  email: string,
+  role: Role = 'operator',
+): Promise<{ token: string; id: number }> {
   const token = generateToken();
-  const id = await insertToken(db, email, tokenDigest(token), displayPrefix(token));
+  const id = await insertToken(db, email, tokenDigest(token), displayPrefix(token), role);
   return { token, id };
 }
 
@@ -45,7 +56,12 @@ export async function tokenExists(db: Db, token: string): Promise<boolean> {
   return (await loginByDigest(db, tokenDigest(token))) !== undefined;
 }
 
-export async function verifyCredentials(db: Db, email: string, token: string): Promise<string | null> {
+/** The token behind an email and token (its id too, for the console session it may open), or null. */
+export async function tokenLogin(
+  db: Db,
+  email: string,
+  token: string,
+): Promise<(Login & { tokenId: number }) | null> {
   const digest = tokenDigest(token);
   const row = await loginByDigest(db, digest);
   if (!row) return null;
@@ -56,10 +72,16 @@ export async function verifyCredentials(db: Db, email: string, token: string): P
     createHash('sha256').update(row.email.toLowerCase()).digest(),
     createHash('sha256').update(email.toLowerCase()).digest(),
   );
-  return digestOk && emailOk ? row.email : null;
+  return digestOk && emailOk ? { email: row.email, role: row.role, tokenId: row.id } : null;
+}
+
+export async function verifyCredentials(db: Db, email: string, token: string): Promise<Login | null> {
+  const login = await tokenLogin(db, email, token);
+  return login ? { email: login.email, role: login.role } : null;
 }
 
 /** Like verifyCredentials for headers that carry only the token (SmartPay's x-api-key). */
-export async function verifyToken(db: Db, token: string): Promise<string | null> {
-  return (await loginByDigest(db, tokenDigest(token)))?.email ?? null;
+export async function verifyToken(db: Db, token: string): Promise<Login | null> {
+  const row = await loginByDigest(db, tokenDigest(token));
+  return row ? { email: row.email, role: row.role } : null;
 }

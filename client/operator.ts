@@ -1,12 +1,14 @@
 // A client for the operator routes (API tokens and the retry configuration) over HTTP: what the CLI
 // uses while a running server owns the embedded database, and what scripts can use against any
 // deployment. Errors keep the API's status and body (RestClientError, as client/rest.ts).
+import type { Role } from '../domain/role';
 import { createJsonCaller, type JsonCallerOptions, RestClientError } from './json-call';
 
 export interface TokenInfo {
   id: number;
   email: string;
   prefix: string;
+  role: Role;
   created_at: string;
 }
 
@@ -25,8 +27,11 @@ export function createOperatorClient(opts: JsonCallerOptions) {
     send<T>({ method, path, body, headers });
 
   return {
-    createToken: (email: string) =>
-      call<{ id: number; email: string; token: string }>('POST', '/api/v1/tokens', { email }),
+    createToken: (email: string, role: Role = 'operator') =>
+      call<{ id: number; email: string; role: Role; token: string }>('POST', '/api/v1/tokens', {
+        email,
+        role,
+      }),
     listTokens: async () => (await call<{ tokens: TokenInfo[] }>('GET', '/api/v1/tokens')).tokens,
     /** How many tokens went; 0 when none matched (the API's 404). */
     revokeTokens: async (what: RevokeWhat) => {

@@ -13,6 +13,8 @@ const apiToken = z
   .string()
   .regex(/^[\x21-\x7e]{32,200}$/, '32 to 200 printable ASCII characters without spaces');
 
+const sessionTtl = 'whole minutes from 1 to 525600 (a year)';
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -34,6 +36,9 @@ export const envSchema = z.object({
   TEMPORAL_CLI: optionalString,
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: optionalString.pipe(
+    z.url({ protocol: /^https?$/, error: 'an http(s):// URL' }).optional(),
+  ),
   WORKFLOW_BUNDLE: optionalString,
   SIM_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'an http(s):// URL' }).optional()),
   SIM_PORT: port.default(3001),
@@ -75,6 +80,12 @@ export const envSchema = z.object({
       .optional(),
   ),
   CPR_TOKEN: optionalString.pipe(apiToken.optional()),
+  SESSION_TTL_MINUTES: z.coerce
+    .number({ error: sessionTtl })
+    .int({ error: sessionTtl })
+    .min(1, { error: sessionTtl })
+    .max(525_600, { error: sessionTtl })
+    .default(480),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -94,6 +105,8 @@ export const envDescriptions: Record<keyof Env, string> = {
   TEMPORAL_CLI: 'path to a `temporal` binary to use instead of resolving one',
   TEMPORAL_DEV_PORT: 'frontend port of the dev server started by `npm start`',
   TEMPORAL_UI_PORT: 'Web UI port of the dev server started by `npm start`',
+  TEMPORAL_UI_URL:
+    "base URL of the Temporal Web UI (e.g. `http://temporal-ui:8080`), for the cycle explorer's links to a cycle's workflow; unset means the dev server's UI under `npm start`, else no link",
   WORKFLOW_BUNDLE: 'prebuilt workflow bundle (`npm run build:workflows`); unset means bundle at start',
   SIM_URL: 'URL of a running simulated gateway; unset means `npm start` starts one',
   SIM_PORT: 'port of the simulated gateway',
@@ -109,6 +122,8 @@ export const envDescriptions: Record<keyof Env, string> = {
   CPR_EMAIL:
     'login of `npm run cli` when it goes through a running `npm start`; unset means the bootstrap user, else `DATA_DIR/dev-credentials.json`',
   CPR_TOKEN: "that login's API token",
+  SESSION_TTL_MINUTES:
+    'how long an operator console sign-in lasts, in minutes; the session ends earlier at sign-out or when its token is revoked',
 };
 
 export class EnvError extends Error {}

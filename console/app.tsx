@@ -51,7 +51,7 @@ export function App() {
 
   // The server ends the session at its expiry; the page follows at the same moment.
   useEffect(() => {
-    if (gate.state !== 'in') return;
+    if (gate.state !== 'in' || gate.session.expiresAt === null) return;
     const left = Date.parse(gate.session.expiresAt) - Date.now();
     const timer = setTimeout(() => ended('Your session has expired; sign in again'), Math.max(left, 0));
     return () => clearTimeout(timer);

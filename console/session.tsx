@@ -7,7 +7,8 @@ import { useContext } from 'preact/hooks';
 export interface Session {
   email: string;
   role: 'viewer' | 'operator';
-  expiresAt: string;
+  /** Null for a login by Basic auth (no session of its own to expire). */
+  expiresAt: string | null;
   csrfToken: string | null;
 }
 
@@ -31,7 +32,7 @@ export const useCanWrite = (): boolean => useSession().session.role === 'operato
 export const sessionOf = (body: {
   email: string;
   role: 'viewer' | 'operator';
-  expires_at: string;
+  expires_at: string | null;
   csrf_token: string | null;
 }): Session => ({
   email: body.email,

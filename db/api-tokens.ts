@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import type { Role } from '../domain/role';
 import type { Db, Executor } from './client';
 import { preparedPerDatabase } from './prepared';
 import { apiTokens, users } from './schema';
@@ -17,12 +18,18 @@ async function upsertUser(db: Executor, email: string): Promise<number> {
 }
 
 /** Stores a new token digest for the user (created if new); returns the token's id. */
-export async function insertToken(db: Db, email: string, digest: string, prefix: string): Promise<number> {
+export async function insertToken(
+  db: Db,
+  email: string,
+  digest: string,
+  prefix: string,
+  role: Role,
+): Promise<number> {
   return await db.transaction(async (tx) => {
     const userId = await upsertUser(tx, email);
     const [row] = await tx
       .insert(apiTokens)
-      .values({ userId, digest, prefix })
+      .values({ userId, digest, prefix, role })
       .returning({ id: apiTokens.id });
     if (!row) throw new Error('token not stored');
     return row.id;
@@ -65,6 +72,7 @@ export async function listTokens(db: Db) {
       id: apiTokens.id,
       email: users.email,
       prefix: apiTokens.prefix,
+      role: apiTokens.role,
       createdAt: apiTokens.createdAt,
     })
     .from(apiTokens)
@@ -72,10 +80,10 @@ export async function listTokens(db: Db) {
     .orderBy(apiTokens.id);
 }
 
-/** The login behind a token digest: prepared once per database, as every request asks it. */
+/** The login (token id, email, role) behind a token digest: prepared once per database, as every request asks it. */
 const loginByDigestStatement = preparedPerDatabase((db) =>
   db
-    .select({ email: users.email, digest: apiTokens.digest })
+    .select({ id: apiTokens.id, email: users.email, role: apiTokens.role, digest: apiTokens.digest })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(eq(apiTokens.digest, sql.placeholder('digest')))
@@ -85,7 +93,7 @@ const loginByDigestStatement = preparedPerDatabase((db) =>
 export async function loginByDigest(
   db: Db,
   digest: string,
-): Promise<{ email: string; digest: string } | undefined> {
+): Promise<{ id: number; email: string; role: Role; digest: string } | undefined> {
   const [row] = await loginByDigestStatement(db).execute({ digest });
   return row;
 }

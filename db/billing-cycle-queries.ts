@@ -144,14 +144,15 @@ export async function manualRetryById(db: Db, retryId: string): Promise<ManualRe
   return row ?? null;
 }
 
-export interface CreateManualRetryRequest {
-  subscriptionId: string;
-  billingCycleId: string;
+/** Which cycle to retry: a billing cycle of a subscription (SmartPay), or a cycle by its numeric id. */
+export type ManualRetryTarget = { subscriptionId: string; billingCycleId: string } | { cycleId: number };
+
+export type CreateManualRetryRequest = ManualRetryTarget & {
   reason: string;
   requestedBy: string;
   /** The caller's Idempotency-Key: the same key on the same cycle names the same retry. */
   requestKey?: string | undefined;
-}
+};
 
 export type CreateManualRetryResult =
   | { kind: 'created' | 'existing'; retry: ManualRetryRow; cycle: CycleRow }
@@ -181,7 +182,9 @@ export async function createManualRetry(
     const [cycle] = await tx
       .select()
       .from(cycles)
-      .where(cycleWhere(req.subscriptionId, req.billingCycleId))
+      .where(
+        'cycleId' in req ? eq(cycles.id, req.cycleId) : cycleWhere(req.subscriptionId, req.billingCycleId),
+      )
       .for('update');
     if (!cycle) return { kind: 'not_found' };
 

@@ -22,6 +22,8 @@ export function appFromEnv(
     client: Client;
     simUrl?: string | undefined;
     console?: ConsoleAssets;
+    /** The UI of the dev server `npm start` runs; TEMPORAL_UI_URL, when set, wins. */
+    devUiUrl?: string | undefined;
   },
 ) {
   const target = { client: deps.client, taskQueue: env.TEMPORAL_TASK_QUEUE };
@@ -33,5 +35,7 @@ export function appFromEnv(
     manualRetries: createManualRetryClient(target),
     gatewayIds: gatewaysFromEnv(env, deps.simUrl).ids(),
     ...(deps.console ? { console: deps.console } : {}),
+    sessionTtlMinutes: env.SESSION_TTL_MINUTES,
+    temporalUi: { namespace: env.TEMPORAL_NAMESPACE, baseUrl: env.TEMPORAL_UI_URL ?? deps.devUiUrl },
   });
 }

@@ -7,6 +7,7 @@ import { listTokens } from '../db/api-tokens';
 import type { DbHandle } from '../db/client';
 import { currentConfig, ensureConfig, saveConfig } from '../db/config-versions';
 import { describeHolder, type LockHolder, PgliteLockedError } from '../db/pglite-lock';
+import type { Role } from '../domain/role';
 import { defaultConfig, type RetryConfig, validateConfig } from '../policy';
 import { devCredentialsFileOf } from './data-dir';
 import { openDatabase } from './database';
@@ -21,6 +22,7 @@ export interface TokenRow {
   id: number;
   email: string;
   prefix: string;
+  role: Role;
   createdAt: string;
 }
 
@@ -33,7 +35,7 @@ export interface OperatorStore {
   readonly via: string;
   /** True when the commands go through a running server's API. */
   readonly remote: boolean;
-  createToken(email: string): Promise<{ id: number; token: string }>;
+  createToken(email: string, role: Role): Promise<{ id: number; token: string }>;
   listTokens(): Promise<TokenRow[]>;
   revokeTokens(what: RevokeWhat): Promise<number>;
   exportConfig(): Promise<{ version: number; config: RetryConfig }>;
@@ -85,7 +87,7 @@ function directStore(handle: DbHandle, where: string): OperatorStore {
   return {
     via: `the data in ${where}`,
     remote: false,
-    createToken: (email) => createToken(db, email),
+    createToken: (email, role) => createToken(db, email, role),
     listTokens: async () =>
       (await listTokens(db)).map((t) => ({ ...t, createdAt: t.createdAt.toISOString() })),
     revokeTokens: (what) => revokeTokens(db, what),
@@ -118,6 +120,11 @@ function remoteStore(holder: LockHolder & { api: string }, creds: Credentials): 
           `${who} refused the login ${creds.email} (from ${creds.source}): revoked or wrong? Set CPR_EMAIL and CPR_TOKEN to an operator's login`,
         );
       }
+      if (err instanceof RestClientError && err.status === 403) {
+        throw new Error(
+          `${who} refused the login ${creds.email} (from ${creds.source}): ${typeof err.body === 'object' ? err.body.message : 'forbidden'}. Set CPR_EMAIL and CPR_TOKEN to an operator's login`,
+        );
+      }
       if (err instanceof TypeError) {
         // fetch's network failure: the server is stopping, or the lock names an address we cannot reach.
         const cause = (err as { cause?: { message?: string } }).cause?.message ?? err.message;
@@ -129,13 +136,14 @@ function remoteStore(holder: LockHolder & { api: string }, creds: Credentials): 
   return {
     via: who,
     remote: true,
-    createToken: (email) => explained(() => client.createToken(email)),
+    createToken: (email, role) => explained(() => client.createToken(email, role)),
     listTokens: () =>
       explained(async () =>
         (await client.listTokens()).map((t) => ({
           id: t.id,
           email: t.email,
           prefix: t.prefix,
+          role: t.role,
           createdAt: t.created_at,
         })),
       ),

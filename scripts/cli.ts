@@ -1,14 +1,15 @@
-// `npm run cli -- token create <email>` prints a new API token once; `token revoke <id|token|email>`
+// `npm run cli -- token create <email> [--role viewer|operator]` prints a new API token once; `token revoke <id|token|email>`
 // removes tokens; `token list` shows them (never the secret); `config export|import` moves the retry
 // configuration to and from a file. With DATABASE_URL it works on Postgres; else on the local PGlite
 // when nothing holds it, or through the API of the `npm start` that does (runtime/operator-store.ts),
 // so what it does takes effect in that server at once.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadEnvOrExit } from '../config/env';
+import { ROLES, type Role, roleSchema } from '../domain/role';
 import { type OperatorStore, openOperatorStore } from '../runtime/operator-store';
 
 const usage = `usage:
-  npm run cli -- token create <email>
+  npm run cli -- token create <email> [--role viewer|operator]   (default operator; a viewer only reads)
   npm run cli -- token revoke <token-id | token | email>
   npm run cli -- token list
   npm run cli -- config export [file]      (the current retry configuration; stdout without a file)
@@ -18,13 +19,41 @@ CPR_EMAIL/CPR_TOKEN, else the CPR_BOOTSTRAP_* login, else DATA_DIR/dev-credentia
 
 type Command = (store: OperatorStore) => Promise<number>;
 
+class UsageError extends Error {}
+
+/** `--role viewer`, `--role=viewer`, anywhere in the arguments: the role and the other arguments. */
+function takeRole(args: string[]): { role: Role | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let given: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--role') {
+      given = args[++i] ?? '';
+    } else if (a.startsWith('--role=')) given = a.slice('--role='.length);
+    else rest.push(a);
+  }
+  if (given === undefined) return { role: undefined, rest };
+  const role = roleSchema.safeParse(given);
+  if (!role.success) {
+    throw new UsageError(
+      `--role must be one of ${ROLES.join(', ')}${given ? ` (got ${JSON.stringify(given)})` : ''}`,
+    );
+  }
+  return { role: role.data, rest };
+}
+
 /** The command for the arguments, or null for a usage error; nothing is opened before it is known. */
-function parse(args: string[]): Command | null {
-  const [noun, verb, arg] = args;
-  if (noun === 'token' && verb === 'create' && arg && /^[^\s@]+@[^\s@]+$/.test(arg)) {
+function parse(all: string[]): Command | null {
+  const { role, rest: args } = takeRole(all);
+  const [noun, verb, arg, extra] = args;
+  if (role !== undefined && !(noun === 'token' && verb === 'create')) {
+    throw new UsageError('--role goes with token create only');
+  }
+  if (noun === 'token' && verb === 'create' && arg && !extra && /^[^\s@]+@[^\s@]+$/.test(arg)) {
+    const as = role ?? 'operator';
     return async (store) => {
-      const { token, id } = await store.createToken(arg);
-      process.stdout.write(`token ${id} for ${arg} (shown only now; store it safely):\n${token}\n`);
+      const { token, id } = await store.createToken(arg, as);
+      process.stdout.write(`token ${id} for ${arg} as ${as} (shown only now; store it safely):\n${token}\n`);
       return 0;
     };
   }
@@ -43,7 +72,7 @@ function parse(args: string[]): Command | null {
   if (noun === 'token' && verb === 'list' && !arg) {
     return async (store) => {
       for (const t of await store.listTokens()) {
-        process.stdout.write(`${t.id}\t${t.email}\t${t.prefix}…\t${t.createdAt}\n`);
+        process.stdout.write(`${t.id}\t${t.email}\t${t.role}\t${t.prefix}…\t${t.createdAt}\n`);
       }
       return 0;
     };
@@ -76,7 +105,14 @@ function parse(args: string[]): Command | null {
 }
 
 async function main(args: string[]): Promise<number> {
-  const command = parse(args);
+  let command: Command | null;
+  try {
+    command = parse(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`error: ${err.message}\n${usage}\n`);
+    return 2;
+  }
   if (!command) {
     process.stderr.write(`${usage}\n`);
     return 2;

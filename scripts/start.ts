@@ -107,6 +107,7 @@ async function main() {
     readiness,
     client,
     simUrl,
+    devUiUrl: devServer?.uiUrl,
   });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST });
   await new Promise<void>((r) => server.once('listening', () => r()));

@@ -2,19 +2,18 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { DEFAULT_MANUAL_RETRY_WAIT_MS, type ManualRetryClient } from '../../client/manual-retries';
 import {
   canonicalId,
-  createManualRetry,
   findBillingCycle,
   findManualRetry,
   listBillingCycles,
-  manualRetryById,
   NO_SUBSCRIPTION,
 } from '../../db/billing-cycle-queries';
 import type { Db } from '../../db/client';
 import { billingCycleView, manualRetryView } from '../../domain/smartpay-view';
 import type { AppEnv } from '../context';
 import { ApiError, errorSchema } from '../errors';
-import { IDEMPOTENCY_KEY_DESCRIPTION, idempotently } from '../idempotency';
-import { badRequest, jsonResponse } from '../responses';
+import { IDEMPOTENCY_KEY_DESCRIPTION } from '../idempotency';
+import { requestManualRetry } from '../manual-retry-request';
+import { badRequest, forbidden, jsonResponse } from '../responses';
 import {
   billingCyclePageSchema,
   billingCycleParams,
@@ -27,7 +26,6 @@ import {
   pageQuery,
   subscriptionParams,
 } from '../schemas/smartpay';
-import { viaTemporal } from '../temporal-errors';
 
 // SmartPay-style billing cycles and manual retries (reference §8) under /subscriptions, with
 // `x-api-key` auth. A billing cycle is one of our retry cycles; a manual retry charges a cycle that
@@ -73,6 +71,7 @@ export const createManualRetryRoute = createRoute({
     200: json(manualRetrySchema, 'The retry an earlier request with the same Idempotency-Key created'),
     400: e400,
     401: e401,
+    403: forbidden,
     404: e404,
     409: json(
       errorSchema,
@@ -129,58 +128,17 @@ export function registerBillingCycleRoutes(app: OpenAPIHono<AppEnv>, deps: Billi
     const { subscriptionId, billingCycleId } = c.req.valid('param');
     const requestKey = c.req.valid('header')['idempotency-key'];
     const { reason } = c.req.valid('json');
-    const run = async () => {
-      const created = await createManualRetry(db, {
-        subscriptionId,
-        billingCycleId,
+    const answer = await requestManualRetry(
+      { db, manualRetries, log: c.get('log') },
+      {
+        target: { subscriptionId, billingCycleId },
         reason,
         requestedBy: c.get('user'),
         requestKey,
-      });
-      switch (created.kind) {
-        case 'not_found':
-          throw notFound(subscriptionId, billingCycleId);
-        case 'key_reused':
-          // The key named a retry with another reason (e.g. sent before keys were kept per request).
-          throw new ApiError(
-            422,
-            `Idempotency-Key ${requestKey} was already used on this billing cycle, for ${created.retry.retryId} with another reason`,
-          );
-        case 'conflict':
-          if (created.pending) {
-            // A retry whose start was lost (crash, Temporal down) is started now; its key makes it safe.
-            const pending = created.pending;
-            await manualRetries.ensureStarted(pending, created.cycle).catch((err: unknown) => {
-              c.get('log').warn({ err, retry: pending.retryId }, 'could not resume a pending manual retry');
-            });
-          }
-          throw new ApiError(409, created.message);
-        case 'refused':
-          throw new ApiError(409, created.message);
-      }
-      let retry = created.retry;
-      if (retry.status === 'pending') {
-        const { cycle } = created;
-        await viaTemporal(() => manualRetries.ensureStarted(retry, cycle));
-        await manualRetries.outcome(retry.workflowId);
-        retry = (await manualRetryById(db, retry.retryId)) ?? retry;
-      }
-      return {
-        status: created.kind === 'created' ? (201 as const) : (200 as const),
-        body: manualRetryView(retry, created.cycle.billingCycleId),
-      };
-    };
-    // The retry row carries the key too (written with it, in its own transaction), so a request that
-    // takes over an abandoned claim finds that retry and charges nothing again.
-    const answer = await idempotently(
-      { db, log: c.get('log') },
-      {
         route: MANUAL_RETRY_ROUTE,
-        principal: c.get('user'),
-        key: requestKey,
-        request: { subscriptionId, billingCycleId: canonicalId('BillingCycle', billingCycleId), reason },
+        fingerprint: { subscriptionId, billingCycleId: canonicalId('BillingCycle', billingCycleId), reason },
+        notFound: () => notFound(subscriptionId, billingCycleId),
       },
-      run,
     );
     if (answer.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(answer.body, answer.status);

@@ -12,7 +12,7 @@ import {
 } from '../../policy';
 import type { AppEnv } from '../context';
 import { ApiError, errorSchema, zodErrorItems } from '../errors';
-import { basicSecurity, jsonResponse } from '../responses';
+import { basicSecurity, forbidden, jsonResponse } from '../responses';
 
 // The retry configuration: one versioned JSON document, edited whole. Every edit is validated by the
 // same pure policy code the workflows run, and stored as a new version; cycles keep the version they
@@ -115,6 +115,7 @@ const putConfig = createRoute({
   responses: {
     200: json(storedConfigSchema, 'Stored'),
     ...errors,
+    403: forbidden,
     412: json(errorSchema, 'If-Match does not name the current version'),
   },
 });

@@ -2,13 +2,14 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { createToken, revokeTokens } from '../../auth/tokens';
 import { listTokens } from '../../db/api-tokens';
 import type { Db } from '../../db/client';
+import { ROLES } from '../../domain/role';
 import type { AppEnv } from '../context';
 import { ApiError, errorSchema } from '../errors';
-import { badRequest, basicSecurity, jsonResponse, unauthorized } from '../responses';
+import { badRequest, basicSecurity, forbidden, jsonResponse, unauthorized } from '../responses';
 
 // API tokens, for operators: the CLI goes through these while `npm start` owns the embedded database
 // (it cannot open it itself), and they work the same against any deployment. Any login may manage
-// tokens (there are no roles). A revoked token is refused on its very next request: auth looks every
+// tokens, an operator may also make and revoke them (a viewer only lists them: api/roles.ts). A revoked token is refused on its very next request: auth looks every
 // request's token up in the database, with no cache in between.
 
 /** The CLI's rule for an email: something@something, no spaces; Zod's email() refuses dev@localhost. */
@@ -18,11 +19,17 @@ const emailSchema = z
   .regex(/^[^\s@]+@[^\s@]+$/, 'an email address')
   .openapi({ example: 'ops@example.com' });
 
+const roleSchema = z.enum(ROLES).openapi({
+  description: '`viewer` reads everything and changes nothing; `operator` may change everything',
+  example: 'operator',
+});
+
 const createdSchema = z
   .object({
     success: z.literal(true),
     id: z.number().int(),
     email: z.string(),
+    role: roleSchema,
     token: z.string().openapi({ description: 'The token itself: shown this once, stored only as a digest' }),
   })
   .openapi('CreatedApiToken');
@@ -32,6 +39,7 @@ const tokenInfoSchema = z
     id: z.number().int(),
     email: z.string(),
     prefix: z.string().openapi({ description: 'The first characters of the token, to tell tokens apart' }),
+    role: roleSchema,
     created_at: z.string().openapi({ example: '2026-11-22T10:00:00.000Z' }),
   })
   .openapi('ApiToken');
@@ -61,11 +69,21 @@ const createTokenRoute = createRoute({
     body: {
       required: true,
       content: {
-        'application/json': { schema: z.object({ email: emailSchema }).strict().openapi('NewApiToken') },
+        'application/json': {
+          schema: z
+            .object({ email: emailSchema, role: roleSchema.optional().openapi({ default: 'operator' }) })
+            .strict()
+            .openapi('NewApiToken'),
+        },
       },
     },
   },
-  responses: { 201: jsonResponse(createdSchema, 'Created'), 400: badRequest, 401: unauthorized },
+  responses: {
+    201: jsonResponse(createdSchema, 'Created'),
+    400: badRequest,
+    401: unauthorized,
+    403: forbidden,
+  },
 });
 
 const listTokensRoute = createRoute({
@@ -99,6 +117,7 @@ const revokeTokensRoute = createRoute({
     ),
     400: badRequest,
     401: unauthorized,
+    403: forbidden,
     404: jsonResponse(errorSchema, 'No token matched'),
   },
 });
@@ -107,11 +126,11 @@ export function registerTokenRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db }) 
   const { db } = deps;
 
   app.openapi(createTokenRoute, async (c) => {
-    const { email } = c.req.valid('json');
-    const { id, token } = await createToken(db, email);
+    const { email, role = 'operator' } = c.req.valid('json');
+    const { id, token } = await createToken(db, email, role);
     c.header('Cache-Control', 'no-store');
-    c.get('log').info({ tokenId: id, email, by: c.get('user') }, 'api token created');
-    return c.json({ success: true as const, id, email, token }, 201);
+    c.get('log').info({ tokenId: id, email, role, by: c.get('user') }, 'api token created');
+    return c.json({ success: true as const, id, email, role, token }, 201);
   });
 
   app.openapi(listTokensRoute, async (c) => {
@@ -119,6 +138,7 @@ export function registerTokenRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db }) 
       id: t.id,
       email: t.email,
       prefix: t.prefix,
+      role: t.role,
       created_at: t.createdAt.toISOString(),
     }));
     return c.json({ success: true as const, tokens }, 200);

@@ -20,9 +20,6 @@ export const setSessionHooks = (next: SessionHooks) => {
 
 const session: Middleware = {
   onRequest({ request }) {
-    // Marks the call as the console's, so a 401 comes without a Basic challenge: the browser would
-    // otherwise open its own password dialog over the page.
-    request.headers.set('X-Requested-With', 'payment-retry-console');
     const csrf = hooks.csrf();
     if (csrf && request.method !== 'GET' && request.method !== 'HEAD') {
       request.headers.set('X-CSRF-Token', csrf);

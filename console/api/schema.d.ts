@@ -81,6 +81,158 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who the session cookie (or Basic login) is, with its CSRF token
+         * @description The same answer as the sign-in, without a new secret: what a reloaded console asks first. With Basic auth it answers the login with `expires_at` and `csrf_token` null.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed in */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConsoleSession"];
+                    };
+                };
+                /** @description Not signed in: `Not signed in`, `Your session has expired; sign in again`, `Your session has ended (signed out, or the token was revoked); sign in again`, or `Invalid credentials` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many failed logins from this client */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Sign in to the console with an email and API token
+         * @description Sets the cookie `cpr_session` (HttpOnly, SameSite=Strict, Path=/, Secure over https) holding the session secret; the token is never echoed. The session ends at `expires_at` (SESSION_TTL_MINUTES), at sign-out, or when its token is revoked. Bad credentials count as a failed login.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ConsoleSignIn"];
+                };
+            };
+            responses: {
+                /** @description Signed in */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConsoleSession"];
+                    };
+                };
+                /** @description Invalid request; `errors` lists every problem with its path */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `Invalid credentials` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many failed logins from this client */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Sign out: end the session and clear its cookie
+         * @description Needs `X-CSRF-Token`, as every write with the session cookie does.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed out */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SignedOut"];
+                    };
+                };
+                /** @description Not signed in: `Not signed in`, `Your session has expired; sign in again`, `Your session has ended (signed out, or the token was revoked); sign in again`, or `Invalid credentials` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or wrong `X-CSRF-Token` */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/config": {
         parameters: {
             query?: never;
@@ -246,6 +398,15 @@ export interface paths {
                 };
                 /** @description Missing or bad credentials */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -746,6 +907,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -800,6 +970,15 @@ export interface paths {
                 };
                 /** @description Missing or bad credentials */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1124,6 +1303,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cycles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List cycles
+         * @description Every retry cycle, newest first (started_at, then id, descending), filtered by every parameter given (all must match). Paged by cursor: pass `next_cursor` as `cursor` for the next page; cycles opened while you page come before your cursor, so a walk sees every older cycle exactly once. Read from the database in one statement: answers while Temporal is down.
+         */
+        get: operations["GET_Cycles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cycles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a cycle with its timeline
+         * @description The cycle, every attempt (time, decline code and message, label, the rule that decided, the next attempt), every event of its audit trail, the configuration version it pinned, and its workflow (with a link to the Temporal UI when TEMPORAL_UI_URL is set). One statement: the attempts and events are the same moment as the cycle's status.
+         */
+        get: operations["GET_Cycle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cycles/{id}/execute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry now
+         * @description Moves the next attempt to the next processor run (a paused cycle is resumed), unless the network rules refuse the charge. Answers what the cycle's workflow answered (its confirmed Update), as is: `applied` says whether it took effect; an execute the network rules refuse answers `outcome: "refused"` with the `rule` (`never_retry`, `method_attempt_limit`, `max_cycle_days`). A cycle that has already ended answers 409. No request body.
+         */
+        post: operations["POST_ExecuteCycle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cycles/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a cycle
+         * @description No attempt runs until it is resumed (a cycle paused past its limit ends as expired). Answers what the cycle's workflow answered (its confirmed Update), as is: `applied` says whether it took effect; an execute the network rules refuse answers `outcome: "refused"` with the `rule` (`never_retry`, `method_attempt_limit`, `max_cycle_days`). A cycle that has already ended answers 409. No request body.
+         */
+        post: operations["POST_PauseCycle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cycles/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a cycle
+         * @description An attempt that fell due while paused moves to the next processor run. Answers what the cycle's workflow answered (its confirmed Update), as is: `applied` says whether it took effect; an execute the network rules refuse answers `outcome: "refused"` with the `rule` (`never_retry`, `method_attempt_limit`, `max_cycle_days`). A cycle that has already ended answers 409. No request body.
+         */
+        post: operations["POST_ResumeCycle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cycles/{id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove a cycle
+         * @description Ends the cycle as removed; no charge starts after the request (one already at the gateway is waited for, up to 30 s). Optional JSON body `{ "reason": "…" }` (1 to 500 characters), recorded in the cycle's `removed` event. Answers what the cycle's workflow answered (its confirmed Update), as is: `applied` says whether it took effect; an execute the network rules refuse answers `outcome: "refused"` with the `rule` (`never_retry`, `method_attempt_limit`, `max_cycle_days`). A cycle that has already ended answers 409.
+         */
+        post: operations["POST_RemoveCycle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cycles/{id}/manual_retries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Manual retry of a cycle
+         * @description Charges a cycle that ended without collecting once more, with a reason: exactly SmartPay's `POST /subscriptions/{subscriptionId}/billing-cycles/{billingCycleId}/manual-retries` for this cycle's billing cycle (the same rules, the same network rules, the same answers), reached by the cycle's id with Basic auth.
+         *
+         *     The answer (201) comes once the charge has answered, up to 30 s; after that `status: "Pending"`.
+         *
+         *     `Idempotency-Key`: Optional, 1–255 characters (a bare or quoted string). The same key with the same request answers the first answer again, with `Idempotent-Replayed: true`, and does nothing twice; with a different request 422; while the first request is still running 409. Keys are per route and per login; only successful answers are kept, so after an error the same request may be sent again with the same key.
+         */
+        post: operations["POST_CycleManualRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/subscriptions/{subscriptionId}/billing-cycles/{billingCycleId}/manual-retries": {
         parameters: {
             query?: never;
@@ -1234,6 +1557,37 @@ export interface components {
                 [key: string]: string;
             };
         };
+        ConsoleSession: {
+            /** @enum {boolean} */
+            success: true;
+            email: string;
+            /** @enum {string} */
+            role: "viewer" | "operator";
+            /** @description When the session ends (UTC, ISO-8601); null for a Basic login */
+            expires_at: string | null;
+            /** @description Send it as `X-CSRF-Token` on every write made with the session cookie; null for a Basic login */
+            csrf_token: string | null;
+        };
+        Error: {
+            /** @enum {boolean} */
+            success: false;
+            message: string;
+            errors?: components["schemas"]["ErrorItem"][];
+        };
+        ErrorItem: {
+            path: string;
+            message: string;
+        };
+        ConsoleSignIn: {
+            /** @example ops@example.com */
+            email: string;
+            /** @description An API token of that email */
+            token: string;
+        };
+        SignedOut: {
+            /** @enum {boolean} */
+            success: true;
+        };
         StoredRetryConfig: {
             /** @example 3 */
             version: number;
@@ -1331,16 +1685,6 @@ export interface components {
             updated_at: string;
             /** @example ops@example.com */
             updated_by: string;
-        };
-        Error: {
-            /** @enum {boolean} */
-            success: false;
-            message: string;
-            errors?: components["schemas"]["ErrorItem"][];
-        };
-        ErrorItem: {
-            path: string;
-            message: string;
         };
         ConfigValidation: {
             /** @enum {boolean} */
@@ -1535,12 +1879,25 @@ export interface components {
             success: true;
             id: number;
             email: string;
+            /**
+             * @description `viewer` reads everything and changes nothing; `operator` may change everything
+             * @example operator
+             * @enum {string}
+             */
+            role: "viewer" | "operator";
             /** @description The token itself: shown this once, stored only as a digest */
             token: string;
         };
         NewApiToken: {
             /** @example ops@example.com */
             email: string;
+            /**
+             * @description `viewer` reads everything and changes nothing; `operator` may change everything
+             * @default operator
+             * @example operator
+             * @enum {string}
+             */
+            role: "viewer" | "operator";
         };
         ApiTokens: {
             /** @enum {boolean} */
@@ -1552,6 +1909,12 @@ export interface components {
             email: string;
             /** @description The first characters of the token, to tell tokens apart */
             prefix: string;
+            /**
+             * @description `viewer` reads everything and changes nothing; `operator` may change everything
+             * @example operator
+             * @enum {string}
+             */
+            role: "viewer" | "operator";
             /** @example 2026-11-22T10:00:00.000Z */
             created_at: string;
         };
@@ -2348,6 +2711,205 @@ export interface components {
             /** Format: date */
             due_date?: string;
         };
+        CyclePage: {
+            /** @enum {boolean} */
+            success: true;
+            cycles: components["schemas"]["CycleSummary"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        CycleSummary: {
+            /** @example 290 */
+            id: number;
+            /** @example BillingCycle-44401c1b-c762-42dd-81bc-fd1fbad54af2 */
+            billing_cycle_id: string;
+            /** @example cpr-invoice-2c92c0f8778bf8cd017798168cb50e0b */
+            workflow_id: string;
+            /** @enum {string} */
+            document_type: "invoice" | "debit_memo";
+            document_id: string;
+            account_id: string;
+            subscription_id: string | null;
+            customer_group_id: number;
+            customer_group_name: string;
+            /** @enum {string} */
+            status: "in_retry" | "paused" | "collected" | "collected_external" | "stopped_by_rule" | "attempts_exhausted" | "removed" | "expired" | "error";
+            /** @enum {string} */
+            status_group: "retrying" | "paused" | "collected" | "stopped" | "removed" | "error";
+            /**
+             * @description The amount of the failed payment that opened the cycle: a decimal string with the currency's decimals
+             * @example 100.00
+             */
+            amount: string;
+            /**
+             * @description What is left to collect: a decimal string with the currency's decimals
+             * @example 100.00
+             */
+            outstanding: string;
+            /**
+             * @description What the cycle collected: a decimal string with the currency's decimals
+             * @example 100.00
+             */
+            amount_collected: string;
+            /** @example USD */
+            currency: string;
+            attempt_count: number;
+            /** @example insufficient_funds */
+            last_gateway_code: string | null;
+            /** @example Soft Decline */
+            last_label: string | null;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            ended_at: string | null;
+            /** @description The configuration version the cycle pinned */
+            config_version: number;
+        };
+        CycleDetailAnswer: {
+            /** @enum {boolean} */
+            success: true;
+            cycle: components["schemas"]["CycleDetail"];
+        };
+        CycleDetail: {
+            /** @example 290 */
+            id: number;
+            /** @example BillingCycle-44401c1b-c762-42dd-81bc-fd1fbad54af2 */
+            billing_cycle_id: string;
+            /** @example cpr-invoice-2c92c0f8778bf8cd017798168cb50e0b */
+            workflow_id: string;
+            /** @enum {string} */
+            document_type: "invoice" | "debit_memo";
+            document_id: string;
+            account_id: string;
+            subscription_id: string | null;
+            customer_group_id: number;
+            customer_group_name: string;
+            /** @enum {string} */
+            status: "in_retry" | "paused" | "collected" | "collected_external" | "stopped_by_rule" | "attempts_exhausted" | "removed" | "expired" | "error";
+            /** @enum {string} */
+            status_group: "retrying" | "paused" | "collected" | "stopped" | "removed" | "error";
+            /**
+             * @description The amount of the failed payment that opened the cycle: a decimal string with the currency's decimals
+             * @example 100.00
+             */
+            amount: string;
+            /**
+             * @description What is left to collect: a decimal string with the currency's decimals
+             * @example 100.00
+             */
+            outstanding: string;
+            /**
+             * @description What the cycle collected: a decimal string with the currency's decimals
+             * @example 100.00
+             */
+            amount_collected: string;
+            /** @example USD */
+            currency: string;
+            attempt_count: number;
+            /** @example insufficient_funds */
+            last_gateway_code: string | null;
+            /** @example Soft Decline */
+            last_label: string | null;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            ended_at: string | null;
+            /** @description The configuration version the cycle pinned */
+            config_version: number;
+            payment_id: string;
+            payment_method_id: string;
+            gateway_id: string;
+            end_reason: string | null;
+            due_date: string | null;
+            attempts: components["schemas"]["CycleTimelineAttempt"][];
+            events: components["schemas"]["CycleTimelineEvent"][];
+            workflow: {
+                id: string;
+                /** @description The run that opened the cycle */
+                run_id: string;
+                namespace: string;
+                /** @description The run's history in the Temporal UI; null when TEMPORAL_UI_URL is unset */
+                ui_url: string | null;
+            };
+        };
+        CycleTimelineAttempt: {
+            attempt_number: number;
+            /** Format: date-time */
+            time_of_execution: string;
+            source: string;
+            cpr_generated: boolean;
+            success: boolean;
+            /**
+             * @description The amount charged: a decimal string with the currency's decimals
+             * @example 100.00
+             */
+            amount: string;
+            /**
+             * @description What the attempt collected: a decimal string with the currency's decimals
+             * @example 100.00
+             */
+            amount_collected: string;
+            currency: string;
+            /**
+             * @description The decline code
+             * @example insufficient_funds
+             */
+            gateway_code: string;
+            /** @description The gateway's message */
+            gateway_response: string;
+            /** @description The response-code label the policy mapped the code to */
+            label: string;
+            /** @enum {string} */
+            level: "code" | "description";
+            /** @enum {string|null} */
+            action: "Retry" | "Stop" | null;
+            /** @description The next attempt, in the configured zone's offset */
+            retry_next: string | null;
+            /** Format: date-time */
+            retry_next_at: string | null;
+            /** @description The rule that decided */
+            retry_criteria: string | null;
+            /** @description When an execute moved the next attempt */
+            api_updated_retry_time: string | null;
+            gateway_payment_id: string | null;
+            payment_method_id: string;
+        };
+        CycleTimelineEvent: {
+            seq: number;
+            /** Format: date-time */
+            at: string;
+            /** @description The cycle's status when the event was recorded */
+            status: string;
+            /** @example paused */
+            reason: string;
+            /** @description What the event carries (e.g. the rule of a refused execute) */
+            detail?: unknown;
+        };
+        CycleActionResult: {
+            /** @enum {string} */
+            action: "execute" | "remove" | "pause" | "resume";
+            /** @enum {string} */
+            outcome: "executed" | "refused" | "in_progress" | "removed" | "not_removed" | "pending" | "paused" | "resumed" | "unchanged" | "not_active";
+            /** @description Whether the action took effect */
+            applied: boolean;
+            cycle_id: number | null;
+            /** @enum {string} */
+            status: "in_retry" | "paused" | "collected" | "collected_external" | "stopped_by_rule" | "attempts_exhausted" | "removed" | "expired" | "error";
+            next_attempt: string | null;
+            message: string;
+            /**
+             * @description For a refused execute: the network rule that refused it
+             * @enum {string}
+             */
+            rule?: "never_retry" | "method_attempt_limit" | "max_cycle_days";
+        };
+        CycleRemoveRequest: {
+            reason?: string;
+        };
         /**
          * @example {
          *       "id": "Retry-6a05ccb8-9c58-4907-9014-8cedd51d0464",
@@ -2959,6 +3521,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The workflow service (Temporal) is unreachable; try again shortly */
             503: {
                 headers: {
@@ -3009,6 +3580,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The workflow service (Temporal) is unreachable; try again shortly */
             503: {
                 headers: {
@@ -3052,6 +3632,15 @@ export interface operations {
             };
             /** @description Missing or bad credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3110,6 +3699,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The workflow service (Temporal) is unreachable; try again shortly */
             503: {
                 headers: {
@@ -3153,6 +3751,15 @@ export interface operations {
             };
             /** @description Missing or bad credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3210,6 +3817,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The workflow service (Temporal) is unreachable; try again shortly */
             503: {
                 headers: {
@@ -3253,6 +3869,15 @@ export interface operations {
             };
             /** @description Missing or bad credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3306,6 +3931,15 @@ export interface operations {
             };
             /** @description Missing or bad credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3385,6 +4019,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description This payment_id is registered with different details, or a request with the same Idempotency-Key is still being processed */
             409: {
                 headers: {
@@ -3396,6 +4039,529 @@ export interface operations {
             };
             /** @description The Idempotency-Key was already used for a different request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    GET_Cycles: {
+        parameters: {
+            query?: {
+                /** @description Status groups: retrying, paused, collected, stopped, removed, error (retrying = in_retry; collected = collected, collected_external; stopped = stopped_by_rule, attempts_exhausted, expired). Repeat the parameter or separate with commas; a cycle in any of them matches. */
+                status?: string;
+                /** @description The customer group id of the cycle */
+                customer_group_id?: string;
+                /** @description The account of the cycle */
+                account_id?: string;
+                /** @description The invoice of the cycle */
+                invoice_id?: string;
+                /** @description The debit memo of the cycle */
+                debit_memo_id?: string;
+                /** @description Cycles having at least one attempt that answered this gateway code */
+                gateway_code?: string;
+                /** @description Only cycles whose next attempt is at or after this instant (ISO-8601); a cycle with no next attempt never matches */
+                next_attempt_from?: string;
+                /** @description Only cycles whose next attempt is before this instant (ISO-8601, exclusive) */
+                next_attempt_to?: string;
+                /** @description Cycles per page: 1 to 100, default 25 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page, as given; omit for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CyclePage"];
+                };
+            };
+            /** @description Invalid request; `errors` lists every problem with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    GET_Cycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The numeric cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cycle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleDetailAnswer"];
+                };
+            };
+            /** @description Invalid request; `errors` lists every problem with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No cycle with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    POST_ExecuteCycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The numeric cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workflow's answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleActionResult"];
+                };
+            };
+            /** @description Invalid request; `errors` lists every problem with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No cycle with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The cycle has already ended: there is nothing to act on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workflow service (Temporal) is unreachable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    POST_PauseCycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The numeric cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workflow's answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleActionResult"];
+                };
+            };
+            /** @description Invalid request; `errors` lists every problem with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No cycle with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The cycle has already ended: there is nothing to act on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workflow service (Temporal) is unreachable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    POST_ResumeCycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The numeric cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workflow's answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleActionResult"];
+                };
+            };
+            /** @description Invalid request; `errors` lists every problem with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No cycle with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The cycle has already ended: there is nothing to act on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workflow service (Temporal) is unreachable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    POST_RemoveCycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The numeric cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CycleRemoveRequest"];
+            };
+        };
+        responses: {
+            /** @description The workflow's answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleActionResult"];
+                };
+            };
+            /** @description Invalid request; `errors` lists every problem with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No cycle with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The cycle has already ended: there is nothing to act on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workflow service (Temporal) is unreachable; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    POST_CycleManualRetry: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional, 1–255 characters (a bare or quoted string). The same key with the same request answers the first answer again, with `Idempotent-Replayed: true`, and does nothing twice; with a different request 422; while the first request is still running 409. Keys are per route and per login; only successful answers are kept, so after an error the same request may be sent again with the same key. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The numeric cycle id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualRetryRequest"];
+            };
+        };
+        responses: {
+            /** @description The retry an earlier request with the same Idempotency-Key created */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManualRetry"];
+                };
+            };
+            /** @description Manual retry created (with its outcome unless still Pending) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManualRetry"];
+                };
+            };
+            /** @description Invalid request; `errors` lists every problem with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No cycle with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The cycle is still retrying or has collected, a manual retry of it is pending, a network rule refuses the charge (the message names it), or a request with the same Idempotency-Key is still being processed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Idempotency-Key was already used for a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workflow service (Temporal) is unreachable; send the same request again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3461,6 +4627,15 @@ export interface operations {
             };
             /** @description Missing or invalid `x-api-key` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The login may not do this: a `viewer` token reads everything and changes nothing */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

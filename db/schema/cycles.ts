@@ -55,6 +55,8 @@ export const cycles = pgTable(
     index('cycles_account_idx').on(t.accountId, t.startedAt),
     index('cycles_subscription_idx').on(t.subscriptionId, t.startedAt),
     index('cycles_status_idx').on(t.status),
+    // The cycle explorer lists newest first (started_at desc, id desc) and pages by that key.
+    index('cycles_started_idx').on(t.startedAt, t.id),
   ],
 );
 

@@ -6,13 +6,13 @@ import { createManualRetryClient } from '../../client/manual-retries';
 import { createDb, type DbHandle } from '../../db/client';
 import { cycleHistory } from '../../db/cycle-queries';
 import { queryRows } from '../../db/rows';
-import { attempts, cycles, manualRetries } from '../../db/schema';
+import { attempts, cycleEvents, cycles, manualRetries } from '../../db/schema';
 import { basic, TEST_TOKEN, testApp } from '../support/api';
 import { dbKinds, openTestDb } from '../support/databases';
 import { testTemporal, uniqueName } from '../support/temporal';
 import { pgliteWireLog, postgresWireLog, type StatementLog } from '../support/wire-statements';
 
-// Every cycle GET (the six Zuora ones) and every SmartPay billing-cycle GET answers from ONE read
+// Every cycle GET (the six Zuora ones and the cycle explorer's) and every SmartPay billing-cycle GET answers from ONE read
 // statement, so an answer is one snapshot of the cycle and its attempts. The statements are counted
 // from the protocol the driver really sends (a TCP proxy for postgres-js, PGlite's protocol input);
 // the only other statement a request may run is its login lookup.
@@ -135,6 +135,14 @@ describe.each(dbKinds)('one read statement per cycle GET (%s)', (kind) => {
     await handle.db
       .insert(attempts)
       .values([attempt(1, 1), attempt(1, 2), attempt(1, 3), attempt(2, 1), attempt(2, 2), attempt(3, 1)]);
+    await handle.db.insert(cycleEvents).values({
+      cycleId: 1,
+      seq: 1,
+      at: new Date('2026-11-22T10:00:00.123Z'),
+      status: 'in_retry',
+      reason: 'opened',
+      detail: { n: 1 },
+    });
     await handle.db.insert(manualRetries).values({
       retryId,
       cycleId: 2,
@@ -218,6 +226,42 @@ describe.each(dbKinds)('one read statement per cycle GET (%s)', (kind) => {
       (b) => expect(b.status).toBe('Failed'),
     ],
   ];
+
+  // The cycle explorer: a filtered page (with each cycle's attempt count and last attempt) and one
+  // cycle with its attempts and events.
+  const explorer: [string, (body: Json) => void][] = [
+    [
+      `/api/v1/cycles?account_id=${account}&limit=2`,
+      (b) => {
+        const found = b.cycles as Json[];
+        expect(found.map((c) => c.id)).toEqual([3, 2]);
+        expect(found.map((c) => c.attempt_count)).toEqual([1, 2]);
+        expect(b.next_cursor).toEqual(expect.any(String));
+      },
+    ],
+    [
+      `/api/v1/cycles?status=retrying,stopped&gateway_code=insufficient_funds&customer_group_id=1`,
+      (b) => expect((b.cycles as Json[]).map((c) => c.id)).toEqual([2, 1]),
+    ],
+    [
+      '/api/v1/cycles/1',
+      (b) => {
+        const cycle = b.cycle as Json;
+        expect((cycle.attempts as Json[]).map((a) => a.attempt_number)).toEqual([1, 2, 3]);
+        expect((cycle.attempts as Json[])[0]?.time_of_execution).toBe('2026-11-22T10:00:01.007Z');
+        expect(cycle.events).toEqual([
+          { seq: 1, at: '2026-11-22T10:00:00.123Z', status: 'in_retry', reason: 'opened', detail: { n: 1 } },
+        ]);
+        expect(cycle.next_attempt_at).toBe('2026-11-22T10:00:03.456Z');
+      },
+    ],
+  ];
+
+  it.each(explorer)('%s reads once', async (path, check) => {
+    const { body, reads } = await counted(path, basic());
+    expect(reads, reads.join('\n')).toHaveLength(1);
+    check(body);
+  });
 
   it('maps the aggregated attempts exactly as stored: decimals as text, timestamps as UTC ISO', async () => {
     const [{ zone } = { zone: '' }] = await queryRows<{ zone: string }>(

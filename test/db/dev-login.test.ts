@@ -31,7 +31,10 @@ describe.each<DbKind>(dbKinds)('the dev login on %s', (kind) => {
       expect(after?.token).not.toBe(first?.token);
       expect(readFile().token).toBe(after?.token);
       expect(await verifyCredentials(db.db, DEV_EMAIL, first?.token as string)).toBeNull();
-      expect(await verifyCredentials(db.db, DEV_EMAIL, after?.token as string)).toBe(DEV_EMAIL);
+      expect(await verifyCredentials(db.db, DEV_EMAIL, after?.token as string)).toEqual({
+        email: DEV_EMAIL,
+        role: 'operator',
+      });
 
       // The same with another login beside it.
       await createToken(db.db, 'ops@example.com');
@@ -48,7 +51,10 @@ describe.each<DbKind>(dbKinds)('the dev login on %s', (kind) => {
     try {
       const kept = readFile().token;
       expect((await bootstrapStore(fresh.db, noBootstrap, file))?.token).toBe(kept);
-      expect(await verifyCredentials(fresh.db, DEV_EMAIL, kept)).toBe(DEV_EMAIL);
+      expect(await verifyCredentials(fresh.db, DEV_EMAIL, kept)).toEqual({
+        email: DEV_EMAIL,
+        role: 'operator',
+      });
     } finally {
       await fresh.close();
     }

@@ -61,11 +61,17 @@ describe.each(dbKinds)('store on %s', (kind: DbKind) => {
     expect(token).toMatch(/^cpr_[A-Za-z0-9_-]{43}$/);
     const dump = JSON.stringify(await handle.db.execute(sql`select * from api_tokens`));
     expect(dump).not.toContain(token);
-    expect(await verifyCredentials(handle.db, 'ana@example.com', token)).toBe('ana@example.com');
-    expect(await verifyCredentials(handle.db, 'ANA@example.com', token)).toBe('ana@example.com');
+    expect(await verifyCredentials(handle.db, 'ana@example.com', token)).toEqual({
+      email: 'ana@example.com',
+      role: 'operator',
+    });
+    expect(await verifyCredentials(handle.db, 'ANA@example.com', token)).toEqual({
+      email: 'ana@example.com',
+      role: 'operator',
+    });
     expect(await verifyCredentials(handle.db, 'bob@example.com', token)).toBeNull();
     expect(await verifyCredentials(handle.db, 'ana@example.com', `${token}x`)).toBeNull();
-    expect(await verifyToken(handle.db, token)).toBe('ana@example.com');
+    expect(await verifyToken(handle.db, token)).toEqual({ email: 'ana@example.com', role: 'operator' });
     expect(await revokeTokens(handle.db, { token })).toBe(1);
     expect(await verifyToken(handle.db, token)).toBeNull();
   });
@@ -75,7 +81,10 @@ describe.each(dbKinds)('store on %s', (kind: DbKind) => {
     await ensureToken(handle.db, 'boot@example.com', token);
     await ensureToken(handle.db, 'boot@example.com', token);
     expect((await listTokens(handle.db)).filter((t) => t.email === 'boot@example.com')).toHaveLength(1);
-    expect(await verifyCredentials(handle.db, 'boot@example.com', token)).toBe('boot@example.com');
+    expect(await verifyCredentials(handle.db, 'boot@example.com', token)).toEqual({
+      email: 'boot@example.com',
+      role: 'operator',
+    });
     expect(await revokeTokens(handle.db, { email: 'boot@example.com' })).toBe(1);
   });
 });

@@ -35,6 +35,17 @@ describe('npm run cli', () => {
     expect(cli('token', 'create', 'not-an-email').code).toBe(2);
   });
 
+  it('creates a viewer token with --role viewer, lists roles, and refuses an unknown role', () => {
+    const created = cli('token', 'create', 'viewer@example.com', '--role', 'viewer');
+    expect(created.code, created.err).toBe(0);
+    expect(created.out).toContain('for viewer@example.com as viewer');
+    const listed = cli('token', 'list');
+    expect(listed.out).toMatch(/\tviewer@example\.com\tviewer\t/);
+    const bad = cli('token', 'create', 'nobody@example.com', '--role', 'admin');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('error: --role must be one of viewer, operator (got "admin")');
+  });
+
   it('exports the configuration to a file and imports it back as a new version, refusing invalid ones', () => {
     const file = join(dataDir, 'config.json');
     expect(cli('config', 'export', file).code).toBe(0);

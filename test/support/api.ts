@@ -32,6 +32,8 @@ export async function testApp(
     gatewayIds?: readonly string[];
     /** The operator console's bundle, served at /console. */
     console?: ConsoleAssets;
+    /** The Temporal UI the cycle explorer links to (default: none). */
+    temporalUi?: { namespace?: string; baseUrl?: string };
   } = {},
 ) {
   const handle = opts.db ?? (await openTestDb(kind));
@@ -44,6 +46,7 @@ export async function testApp(
     ...(opts.cycles ? { cycles: opts.cycles, gatewayIds: opts.gatewayIds ?? ['sim'] } : {}),
     ...(opts.manualRetries ? { manualRetries: opts.manualRetries } : {}),
     ...(opts.console ? { console: opts.console } : {}),
+    ...(opts.temporalUi ? { temporalUi: opts.temporalUi } : {}),
   });
   const json = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorSchema } from '../../errors';
 import { idempotencyKeyHeader } from '../../idempotency';
-import { badRequest, basicSecurity, jsonResponse, unauthorized } from '../../responses';
+import { badRequest, basicSecurity, forbidden, jsonResponse, unauthorized } from '../../responses';
 import {
   failedPaymentBodySchema,
   registeredPaymentSchema,
@@ -154,7 +154,7 @@ const putAction = <R extends z.ZodObject>(
     description,
     security,
     request: { params },
-    responses: { 200: json(schema, 'Done'), 400: e400, 401: e401, 503: e503 },
+    responses: { 200: json(schema, 'Done'), 400: e400, 401: e401, 403: forbidden, 503: e503 },
   });
 
 export const executeInvoicePaymentRoute = putAction(
@@ -218,7 +218,13 @@ export const executePaymentsRoute = createRoute({
   request: {
     body: { required: true, content: { 'application/json': { schema: executePaymentsRequestSchema } } },
   },
-  responses: { 200: json(executePaymentsResponseSchema, 'Done'), 400: e400, 401: e401, 503: e503 },
+  responses: {
+    200: json(executePaymentsResponseSchema, 'Done'),
+    400: e400,
+    401: e401,
+    403: forbidden,
+    503: e503,
+  },
 });
 
 export const submitFailedPaymentRoute = createRoute({
@@ -252,6 +258,7 @@ export const submitFailedPaymentRoute = createRoute({
     },
     400: e400,
     401: e401,
+    403: forbidden,
     409: json(
       errorSchema,
       "The retry cycle did not accept the payment (its currency or account differs from the active cycle's), or the payment_id already entered a cycle with other details",
@@ -278,6 +285,7 @@ export const registerFailedPaymentRoute = createRoute({
     201: json(registeredPaymentSchema, 'Registered'),
     400: e400,
     401: e401,
+    403: forbidden,
     409: json(
       errorSchema,
       'This payment_id is registered with different details, or a request with the same Idempotency-Key is still being processed',

@@ -66,7 +66,7 @@ export function CycleActions(props: {
 
   const run = async (action: Action) => {
     setBusy(true);
-    const id = { path: { id: props.cycleId } };
+    const id = { path: { id: String(props.cycleId) } };
     const result =
       action === 'manual'
         ? await api.POST('/api/v1/cycles/{id}/manual_retries', { params: id, body: { reason } })
@@ -133,7 +133,7 @@ export function CycleActions(props: {
             <input
               id="manual-reason"
               required
-              maxLength={500}
+              maxLength={128}
               value={reason}
               onInput={(e) => setReason(e.currentTarget.value)}
             />

@@ -15,7 +15,10 @@ export function CyclePage() {
   const { params } = useRoute();
   const id = Number(params.id);
   const canWrite = useCanWrite();
-  const [loaded, reload] = useApi(() => api.GET('/api/v1/cycles/{id}', { params: { path: { id } } }), [id]);
+  const [loaded, reload] = useApi(
+    () => api.GET('/api/v1/cycles/{id}', { params: { path: { id: String(id) } } }),
+    [id],
+  );
 
   return (
     <Show value={loaded} what={`cycle ${params.id}`}>

@@ -1,27 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso/router';
-import { api, messageOf } from '../../api/client';
+import { api, messageOf, type Schemas } from '../../api/client';
 import { fromNow, money, when } from '../../format';
 import { STATUS_GROUP_WORDS, StatusBadge } from './status-badge';
 
 // Every cycle, newest first, narrowed by the filters; pages follow the API's cursor. The filters live
 // in the page's query string, so a filtered list can be bookmarked and shared (ids only, no secret).
 
-interface CycleRow {
-  id: number;
-  document_type: string;
-  document_id: string;
-  account_id: string;
-  customer_group_name: string;
-  status: string;
-  status_group: string;
-  outstanding: string;
-  currency: string;
-  attempt_count: number;
-  last_gateway_code: string | null;
-  next_attempt_at: string | null;
-  started_at: string;
-}
+type CycleRow = Schemas['CycleSummary'];
 
 const FILTERS = [
   ['account_id', 'Account'],
@@ -55,7 +41,7 @@ export function CyclesPage() {
     setError(null);
     const q = {
       ...(query.status ? { status: query.status } : {}),
-      ...(query.customer_group_id ? { customer_group_id: Number(query.customer_group_id) } : {}),
+      ...(query.customer_group_id ? { customer_group_id: query.customer_group_id } : {}),
       ...Object.fromEntries(FILTERS.flatMap(([k]) => (query[k] ? [[k, query[k]]] : []))),
       ...(query.next_from ? { next_attempt_from: instant(query.next_from) } : {}),
       ...(query.next_to ? { next_attempt_to: instant(query.next_to) } : {}),
@@ -68,7 +54,7 @@ export function CyclesPage() {
       setError(messageOf(failed));
       return;
     }
-    setRows((before) => (cursor ? [...before, ...(data.cycles as CycleRow[])] : (data.cycles as CycleRow[])));
+    setRows((before) => (cursor ? [...before, ...data.cycles] : data.cycles));
     setNext(data.next_cursor);
   };
 

@@ -1,28 +1,10 @@
+import type { Schemas } from '../../api/client';
 import { money, when } from '../../format';
 
 // Attempts and status changes in the order they happened.
 
-interface Attempt {
-  attempt_number: number;
-  time_of_execution: string;
-  source: string;
-  cpr_generated: boolean;
-  success: boolean;
-  amount: string;
-  amount_collected: string;
-  gateway_code: string;
-  gateway_response: string;
-  label: string;
-  action: string | null;
-  retry_next_at: string | null;
-  retry_criteria: string | null;
-}
-interface CycleEvent {
-  seq: number;
-  at: string;
-  status: string;
-  reason: string;
-}
+type Attempt = Schemas['CycleTimelineAttempt'];
+type CycleEvent = Schemas['CycleTimelineEvent'];
 
 type Entry = { at: string; order: number } & (
   | { kind: 'attempt'; a: Attempt }

@@ -1,0 +1,1 @@
+CREATE INDEX "cycles_started_idx" ON "cycles" USING btree ("started_at","id");
