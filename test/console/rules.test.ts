@@ -36,6 +36,8 @@ const config = {
 } as RetryConfig;
 
 const softWait = (attempt: number) => `customer_groups[0].attempts[${attempt}]["Soft Decline"].interval`;
+/** The browser logs every 4xx; these two are answers the page expects and shows (an invalid draft, a lost race). */
+const unexpected = (problems: string[]) => problems.filter((p) => !/status of (400|412) /.test(p));
 const control = (page: Page, path: string) => page.locator(`#${fieldId(path)}`);
 const fieldOf = (page: Page, path: string) => page.locator(`[data-path="${path.replaceAll('"', '\\"')}"]`);
 
@@ -160,7 +162,7 @@ describe.each(['pglite'] as const)('rules editor (%s)', (kind) => {
     await page.getByRole('button', { name: /Reload version 4/ }).click();
     await page.getByText(/^Version 4, saved/).waitFor();
 
-    expect(problems).toEqual([]);
+    expect(unexpected(problems)).toEqual([]);
     expect(foreign).toEqual([]);
     await context.close();
   });
