@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
@@ -12,6 +11,7 @@ import type { Logger } from '../log/logger';
 import { apiKeyAuth, basicAuth } from './auth';
 import { type ConsoleAssets, registerConsole } from './console';
 import type { AppEnv } from './context';
+import { registerDocs } from './docs';
 import { ApiError, errorJson, zodErrorItems } from './errors';
 import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter';
 import { jsonDepthLimit } from './json-depth';
@@ -23,6 +23,7 @@ import { registerCycleExplorerRoutes } from './routes/cycles';
 import { registerHealthRoutes } from './routes/health';
 import { registerMetricRoutes } from './routes/metrics';
 import { registerPaymentRoutes } from './routes/payments';
+import { registerRecoveryMetricRoutes } from './routes/recovery-metrics';
 import { DEFAULT_SESSION_TTL_MINUTES, registerSessionRoutes } from './routes/session';
 import { registerTokenRoutes } from './routes/tokens';
 import { storableInput } from './storable-input';
@@ -137,6 +138,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', viewerReadsOnly());
   registerConfigRoutes(app, { db: deps.db });
   registerMetricRoutes(app, { db: deps.db });
+  registerRecoveryMetricRoutes(app, { db: deps.db });
   registerTokenRoutes(app, { db: deps.db });
   if (deps.cycles) {
     registerPaymentRoutes(app, { db: deps.db, cycles: deps.cycles, gatewayIds: deps.gatewayIds ?? [] });
@@ -162,7 +164,7 @@ export function createApp(deps: AppDeps) {
         "Self-hosted Configurable Payment Retry: Zuora's CPR REST API, SmartPay-style manual retries, and the retry configuration.",
     },
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'payment-retry API' }));
+  registerDocs(app);
 
   if (deps.console) registerConsole(app, deps.console);
 

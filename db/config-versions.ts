@@ -1,4 +1,4 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, lt, sql } from 'drizzle-orm';
 import type { Db, Executor } from './client';
 import { configVersions } from './schema';
 
@@ -33,6 +33,41 @@ export async function configVersion<T>(db: Executor, version: number): Promise<S
   if (!Number.isInteger(version) || version < 1 || version > PG_INTEGER_MAX) return null;
   const [row] = await db.select().from(configVersions).where(eq(configVersions.version, version));
   return row ? toStored<T>(row) : null;
+}
+
+export interface ConfigVersionEntry {
+  version: number;
+  created_at: string;
+  created_by: string;
+}
+
+/**
+ * One page of the stored versions, newest first: at most `limit`, all below `before` when given.
+ * `nextBefore` is the `before` of the next page, or null on the last one (one row more is read to know).
+ */
+export async function listConfigVersions(
+  db: Executor,
+  opts: { limit: number; before?: number },
+): Promise<{ versions: ConfigVersionEntry[]; nextBefore: number | null }> {
+  const rows = await db
+    .select({
+      version: configVersions.version,
+      createdAt: configVersions.createdAt,
+      createdBy: configVersions.createdBy,
+    })
+    .from(configVersions)
+    .where(opts.before === undefined ? undefined : lt(configVersions.version, opts.before))
+    .orderBy(desc(configVersions.version))
+    .limit(opts.limit + 1);
+  const page = rows.slice(0, opts.limit);
+  return {
+    versions: page.map((r) => ({
+      version: r.version,
+      created_at: r.createdAt.toISOString(),
+      created_by: r.createdBy,
+    })),
+    nextBefore: rows.length > opts.limit ? (page.at(-1)?.version ?? null) : null,
+  };
 }
 
 export class VersionConflictError extends Error {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { accountFieldWarnings } from './account-fields';
 import { isAllRemainingCustomers, type RetryConfig, retryConfigBaseSchema } from './config-schema';
 import { type CrossCheckOptions, crossCheck, type Path } from './cross-checks';
 
@@ -78,7 +79,7 @@ export function validateConfig(doc: unknown, options: CrossCheckOptions = {}): V
     ...(parsed.success ? [] : schemaProblems(parsed.error.issues)),
     ...toProblems(cross.errors),
   ]);
-  const warnings = dedupe(toProblems(cross.warnings));
+  const warnings = dedupe(toProblems([...cross.warnings, ...accountFieldWarnings(doc)]));
   if (!parsed.success || errors.length > 0) return { ok: false, errors, warnings };
   // The catch-all is always last; dropping a priority sent for it keeps consumers from reading meaning into it.
   const config: RetryConfig = {

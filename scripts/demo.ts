@@ -1,9 +1,13 @@
-// `npm run demo` (with `npm start` running): submits a handful of failed payments with different
-// simulator scripts, so the UI, the active and history endpoints and the metrics have something to show.
+// `npm run demo` (with `npm start` running): adds the "Demo (short waits)" customer group once, submits a
+// handful of failed payments with different simulator scripts, and waits (up to 90 s) for the money to
+// come back, printing progress, so the UI, the endpoints and the metrics have something to show.
+// `--exact-times` first sets settings.processor_interval to PT0S (global: it applies to every group).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRestClient } from '../client/rest';
+import { createOperatorClient } from '../client/operator';
 import { loadEnvOrExit } from '../config/env';
+import type { RetryConfig } from '../policy';
+import { runDemo } from './demo-flow';
 
 const env = loadEnvOrExit();
 const credsFile = join(env.DATA_DIR, 'dev-credentials.json');
@@ -20,33 +24,20 @@ if (!creds) {
   process.exit(1);
 }
 const baseUrl = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
-const api = createRestClient({ baseUrl, email: creds.email, token: creds.token });
-
-const run = Date.now().toString(36);
-const scripts: [string, string, string][] = [
-  ['sim.insufficient_funds.approve', 'insufficient_funds', 'collected on attempt 3'],
-  ['sim.do_not_honor.insufficient_funds.approve', 'do_not_honor', 'collected on attempt 4'],
-  ['sim.insufficient_funds', 'insufficient_funds', 'keeps failing until the rules stop'],
-  ['sim.approve', 'lost_card', 'hard decline: stops at once'],
-  ['sim.timeout.approve', 'processing_error', 'a gateway timeout, retried with the same key'],
-];
-for (const [i, [method, code, story]] of scripts.entries()) {
-  const invoice = `DEMO-${run}-${i + 1}`;
-  await api.submitFailedPayment({
-    payment_id: `P-${invoice}`,
-    account_id: `A-DEMO-${run}`,
-    invoice_id: invoice,
-    amount: `${(i + 1) * 25}.00`,
-    currency: 'USD',
-    payment_method_id: `${method}#${invoice}`,
-    gateway_id: 'sim',
-    gateway_response_code: code,
-    gateway_response_message: code.replaceAll('_', ' '),
-  });
-  process.stdout.write(`submitted ${invoice}: ${story}\n`);
+const api = { baseUrl, email: creds.email, token: creds.token };
+if (process.argv.includes('--exact-times')) {
+  const operator = createOperatorClient(api);
+  const current = await operator.currentConfig<RetryConfig>();
+  if (current.config.settings.processor_interval !== 'PT0S') {
+    const settings = { ...current.config.settings, processor_interval: 'PT0S' };
+    await operator.putConfig({ ...current.config, settings }, current.version);
+    process.stdout.write(
+      'set settings.processor_interval to PT0S (every group now retries at exact times)\n',
+    );
+  }
 }
+const summary = await runDemo({ api });
 process.stdout.write(
-  `\nactive:  curl -u '${creds.email}:…' ${baseUrl}/api/v1/payments/active_account_cycle_information/A-DEMO-${run}\n` +
-    `history: curl -u '${creds.email}:…' ${baseUrl}/api/v1/payments/account_cycle_history/A-DEMO-${run}\n` +
-    'With the default rules, retries are hours to days apart: use execute_account_payments to pull them forward.\n',
+  `\nactive:  curl -u '${creds.email}:…' ${baseUrl}/api/v1/payments/active_account_cycle_information/${summary.accountId}\n` +
+    `history: curl -u '${creds.email}:…' ${baseUrl}/api/v1/payments/account_cycle_history/${summary.accountId}\n`,
 );

@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   patched,
+  setCurrentDetails,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -66,6 +67,7 @@ export async function runCycle(
       if (carried) await continueAsNew<RetryCycleWorkflow>({ payment: state.first, carried });
     }
 
+    showDetails(state);
     const seen = state.changes;
     if (state.paused) {
       const woke = await condition(() => state.changes !== seen, Math.max(1, state.deadline() - Date.now()), {
@@ -86,6 +88,21 @@ export async function runCycle(
     const ended = await chargeNext(state, commands);
     if (ended !== 'again') return ended;
   }
+}
+
+/**
+ * What the Temporal UI shows as the workflow's current details while it waits or charges: the status,
+ * the next attempt and the customer group (chosen when the cycle opened, so not in the static summary
+ * the client sets at start). Not a command: it adds nothing to the history, so replays are unchanged.
+ */
+function showDetails(state: CycleState): void {
+  const lines = [
+    `**Status:** ${state.status}`,
+    `**Next attempt:** ${state.paused ? 'none while paused' : (state.nextAttempt ?? 'none')} (attempt ${state.attempts.length + 1})`,
+    `**Outstanding:** ${state.outstanding} ${state.first.currency}`,
+  ];
+  if (state.group.name !== '') lines.push(`**Customer group:** ${state.group.name}`);
+  setCurrentDetails(lines.join('\n'));
 }
 
 /** The attempt of ours that is due now: gated, charged, recorded; the end, or 'again' to loop on. */

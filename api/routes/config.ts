@@ -1,7 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Db } from '../../db/client';
-import { configVersion, currentConfig, saveConfig, VersionConflictError } from '../../db/config-versions';
+import {
+  configVersion,
+  currentConfig,
+  listConfigVersions,
+  PG_INTEGER_MAX,
+  saveConfig,
+  VersionConflictError,
+} from '../../db/config-versions';
 import {
   PolicyInputError,
   preview,
@@ -27,11 +34,17 @@ const storedConfigSchema = z
   })
   .openapi('StoredRetryConfig');
 
+const warningsSchema = z
+  .array(z.object({ path: z.string(), message: z.string() }))
+  .openapi({ description: 'What is valid but probably not meant, each with its path (as /config/validate)' });
+
+const savedConfigSchema = storedConfigSchema.extend({ warnings: warningsSchema }).openapi('SavedRetryConfig');
+
 const validSchema = z
   .object({
     success: z.literal(true),
     message: z.string(),
-    warnings: z.array(z.object({ path: z.string(), message: z.string() })),
+    warnings: warningsSchema,
   })
   .openapi('ConfigValidation');
 
@@ -44,6 +57,10 @@ const previewRequestSchema = z
     account: z.record(z.string(), z.unknown()).optional(),
     failed_at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Default: now' }),
     customer_group_id: z.number().int().optional(),
+    config: retryConfigBaseSchema.optional().openapi({
+      description:
+        'A draft: a full configuration document (as PUT /api/v1/config takes) to preview instead of the saved one. It is validated as /api/v1/config/validate does (nothing is stored); its problems answer 400 with their paths under `config.`.',
+    }),
   })
   .openapi('ConfigPreviewRequest', {
     example: {
@@ -75,6 +92,11 @@ const previewResponseSchema = z
     detail: z.string(),
     schedule: z.array(z.object({ attempt_number: z.number(), at: z.string(), local: z.string() })),
     ends: z.object({ after_attempt: z.number(), reason: z.string(), webhook: z.string().nullable() }),
+    config_version: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'The saved version previewed; null for a draft (`config` in the request)' }),
   })
   .loose()
   .openapi('ConfigPreview');
@@ -113,7 +135,7 @@ const putConfig = createRoute({
     body: configBody,
   },
   responses: {
-    200: json(storedConfigSchema, 'Stored'),
+    200: json(savedConfigSchema, 'Stored, with the warnings of its validation'),
     ...errors,
     403: forbidden,
     412: json(errorSchema, 'If-Match does not name the current version'),
@@ -155,13 +177,61 @@ const getVersion = createRoute({
   },
 });
 
+const listVersions = createRoute({
+  method: 'get',
+  path: '/api/v1/config/versions',
+  operationId: 'GET_ConfigVersions',
+  tags: ['Retry configuration'],
+  summary: 'The stored versions, newest first, with who stored each and when',
+  description:
+    '`limit` (1–200, default 50) versions per page; `before` lists only versions numbered below it. `next_before` is the `before` of the next page, null on the last. Version 1 is the shipped default, stored by `system`.',
+  security,
+  request: {
+    query: z.object({
+      limit: z
+        .string()
+        .regex(/^\d{1,3}$/, 'an integer from 1 to 200')
+        .transform(Number)
+        .pipe(z.number().int().min(1).max(200))
+        .optional()
+        .openapi({ param: { name: 'limit', in: 'query' }, example: '50' }),
+      before: z
+        .string()
+        .regex(/^\d{1,30}$/, 'a version number: digits only')
+        .transform(Number)
+        .pipe(z.number().min(1, 'versions are numbered from 1'))
+        .optional()
+        .openapi({ param: { name: 'before', in: 'query' }, example: '12' }),
+    }),
+  },
+  responses: {
+    200: json(
+      z
+        .object({
+          success: z.literal(true),
+          versions: z.array(
+            z.object({
+              version: z.number().int().openapi({ example: 3 }),
+              created_at: z.string().openapi({ example: '2026-11-22T10:00:00.000Z' }),
+              created_by: z.string().nullable().openapi({ example: 'ops@example.com' }),
+            }),
+          ),
+          next_before: z.number().int().nullable().openapi({ example: 3 }),
+        })
+        .openapi('ConfigVersionList'),
+      'One page of versions',
+    ),
+    ...errors,
+  },
+});
+
 const previewRoute = createRoute({
   method: 'post',
   path: '/api/v1/config/preview',
   tags: ['Retry configuration'],
-  summary: 'What the current rules would do with a failed payment',
+  summary: 'What the current rules, or a draft, would do with a failed payment',
   description:
-    'Chooses the customer group, maps the response code, and returns the action and the next attempt time, plus the rest of the schedule if every later attempt failed the same way.',
+    'Chooses the customer group, maps the response code, and returns the action and the next attempt time, plus the rest of the schedule if every later attempt failed the same way. With `config` it previews that draft (validated first, nothing stored) instead of the saved configuration.',
   security,
   request: { body: { required: true, content: { 'application/json': { schema: previewRequestSchema } } } },
   responses: { 200: json(previewResponseSchema, 'The decision'), ...errors },
@@ -189,6 +259,31 @@ async function loadCurrent(db: Db) {
   const stored = await currentConfig<RetryConfig>(db);
   if (!stored) throw new ApiError(503, 'No retry configuration is stored yet');
   return stored;
+}
+
+/** A draft's problems, with paths under `config` (where they are in the preview request). */
+const underConfig = (items: { path: string; message: string }[]) =>
+  items.map((e) => ({
+    path: e.path === '(root)' ? 'config' : `config${e.path.startsWith('[') ? '' : '.'}${e.path}`,
+    message: e.message,
+  }));
+
+/** The saved configuration, or the validated draft (version null). */
+async function previewedConfig(
+  db: Db,
+  draft: unknown,
+): Promise<{ config: RetryConfig; version: number | null }> {
+  if (draft === undefined) {
+    const stored = await loadCurrent(db);
+    return { config: stored.config, version: stored.version };
+  }
+  const previous = (await currentConfig<RetryConfig>(db))?.config;
+  const result = validateConfig(draft, previous ? { previous } : {});
+  if (!result.ok) {
+    const items = underConfig(problemsOf(result));
+    throw new ApiError(400, `Invalid draft configuration: ${summary(items)}`, items);
+  }
+  return { config: result.config, version: null };
 }
 
 /** On a schema failure the hook re-validates the raw body, so cross-field problems are listed too. */
@@ -243,7 +338,7 @@ export function registerConfigRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db; n
       try {
         const stored = await saveConfig(db, result.config, c.get('user'), expected);
         c.header('ETag', `"${stored.version}"`);
-        return c.json(stored, 200);
+        return c.json({ ...stored, warnings: result.warnings }, 200);
       } catch (err) {
         if (err instanceof VersionConflictError) {
           throw new ApiError(412, `The configuration changed meanwhile; it is now at version ${err.current}`);
@@ -274,20 +369,59 @@ export function registerConfigRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db; n
     return c.json(stored, 200);
   });
 
-  app.openapi(previewRoute, async (c) => {
-    const body = c.req.valid('json');
-    const { config } = await loadCurrent(db);
-    try {
-      const result = preview(config, {
-        ...body,
-        failed_at: body.failed_at ? new Date(body.failed_at).toISOString() : now().toISOString(),
-      });
-      return c.json(result, 200);
-    } catch (err) {
-      if (err instanceof PolicyInputError) {
-        throw new ApiError(400, err.message, [{ path: err.field, message: err.message }]);
-      }
-      throw err;
-    }
+  app.openapi(listVersions, async (c) => {
+    const { limit, before } = c.req.valid('query');
+    // Past any integer version every stored one is below it.
+    const page = await listConfigVersions(db, {
+      limit: limit ?? 50,
+      ...(before === undefined ? {} : { before: Math.min(before, PG_INTEGER_MAX) }),
+    });
+    return c.json({ success: true as const, versions: page.versions, next_before: page.nextBefore }, 200);
   });
+
+  // A draft that fails the schema is re-validated whole, so its cross-field problems are listed too.
+  const previewValidation = (
+    result: { success: true } | { success: false; error: z.ZodError },
+    c: Context,
+  ) => {
+    if (result.success) return undefined;
+    return (async () => {
+      const body: unknown = await c.req.json().catch(() => undefined);
+      const draft =
+        typeof body === 'object' && body !== null ? (body as { config?: unknown }).config : undefined;
+      const others = zodErrorItems(result.error.issues.filter((i) => i.path[0] !== 'config'));
+      const previous = (await currentConfig<RetryConfig>(db))?.config;
+      const full = draft === undefined ? undefined : validateConfig(draft, previous ? { previous } : {});
+      const drafts =
+        full && !full.ok
+          ? underConfig(problemsOf(full))
+          : zodErrorItems(result.error.issues.filter((i) => i.path[0] === 'config'));
+      const items = [...others, ...drafts];
+      return c.json(
+        { success: false as const, message: `Invalid request: ${summary(items)}`, errors: items },
+        400 as const,
+      );
+    })();
+  };
+
+  app.openapi(
+    previewRoute,
+    async (c) => {
+      const { config: draft, ...body } = c.req.valid('json');
+      const { config, version } = await previewedConfig(db, draft);
+      try {
+        const result = preview(config, {
+          ...body,
+          failed_at: body.failed_at ? new Date(body.failed_at).toISOString() : now().toISOString(),
+        });
+        return c.json({ ...result, config_version: version }, 200);
+      } catch (err) {
+        if (err instanceof PolicyInputError) {
+          throw new ApiError(400, err.message, [{ path: err.field, message: err.message }]);
+        }
+        throw err;
+      }
+    },
+    previewValidation,
+  );
 }

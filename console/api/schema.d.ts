@@ -378,13 +378,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Stored */
+                /** @description Stored, with the warnings of its validation */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["StoredRetryConfig"];
+                        "application/json": components["schemas"]["SavedRetryConfig"];
                     };
                 };
                 /** @description Invalid request; `errors` lists every problem with its path */
@@ -647,6 +647,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/config/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The stored versions, newest first, with who stored each and when
+         * @description `limit` (1–200, default 50) versions per page; `before` lists only versions numbered below it. `next_before` is the `before` of the next page, null on the last. Version 1 is the shipped default, stored by `system`.
+         */
+        get: operations["GET_ConfigVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/config/preview": {
         parameters: {
             query?: never;
@@ -657,8 +677,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * What the current rules would do with a failed payment
-         * @description Chooses the customer group, maps the response code, and returns the action and the next attempt time, plus the rest of the schedule if every later attempt failed the same way.
+         * What the current rules, or a draft, would do with a failed payment
+         * @description Chooses the customer group, maps the response code, and returns the action and the next attempt time, plus the rest of the schedule if every later attempt failed the same way. With `config` it previews that draft (validated first, nothing stored) instead of the saved configuration.
          */
         post: {
             parameters: {
@@ -820,6 +840,78 @@ export interface paths {
          *     - Rates, amounts and averages are strings with exactly 2 decimals, rounded half away from zero. With no data every scalar is null (`currency` is `{}`; every active group is still listed) and `success` is true.
          */
         get: operations["GET_CustomerGroupMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/decline_codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get recovery by decline code
+         * @description **Definitions.** A *CPR attempt* is an attempt with `cpr_generated: true` (our retries and manual retries; the original failed payment is not one). Each CPR attempt *retried* one failure: the attempt of the same cycle numbered one less (`attempt_number − 1`), whose `gateway_code` and `label` it is counted under. A CPR attempt whose previous attempt is not stored is not counted.
+         *     - **decline_codes**, per (`gateway_code`, `label`) of the retried failure: `attempts` = CPR attempts, `successful` = the successful ones, `success_rate` = 100 × successful / attempts, `amount_recovered` = sum of `amount_collected` of the successful ones per currency (only currencies with something recovered). `since` (ISO instant, default all time) keeps attempts with `time_of_execution` ≥ since. Ordered by attempts (most first), then code, then label.
+         *     - **labels**: the same, per `label` of the retried failure; ordered by attempts, then label. With since = the start of the month: what was recovered this month, by the rule (label) that retried.
+         *     - **cycles_ending_soon**: active cycles (`in_retry`, `paused`) whose `ends_at` is at or before now + `within_days` × 24 h (1–90, default 7), soonest first, then by id, at most `limit` (1–100, default 20). `ends_at` = `started_at` + `settings.max_cycle_days` × 24 h of the configuration version the cycle pinned (90 when it does not say): the hard limit past which a cycle charges no more and a paused cycle expires. A cycle may end earlier (its group's attempts run out, a Stop rule, a payment); that is not known before the failures happen. `attempt_count` counts every stored attempt, the failed payment included.
+         *     - Rates and amounts are strings with exactly 2 decimals, rounded half away from zero. With no data the lists are empty and `success` is true.
+         */
+        get: operations["GET_RecoveryByDeclineCode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get recovery by label
+         * @description **Definitions.** A *CPR attempt* is an attempt with `cpr_generated: true` (our retries and manual retries; the original failed payment is not one). Each CPR attempt *retried* one failure: the attempt of the same cycle numbered one less (`attempt_number − 1`), whose `gateway_code` and `label` it is counted under. A CPR attempt whose previous attempt is not stored is not counted.
+         *     - **decline_codes**, per (`gateway_code`, `label`) of the retried failure: `attempts` = CPR attempts, `successful` = the successful ones, `success_rate` = 100 × successful / attempts, `amount_recovered` = sum of `amount_collected` of the successful ones per currency (only currencies with something recovered). `since` (ISO instant, default all time) keeps attempts with `time_of_execution` ≥ since. Ordered by attempts (most first), then code, then label.
+         *     - **labels**: the same, per `label` of the retried failure; ordered by attempts, then label. With since = the start of the month: what was recovered this month, by the rule (label) that retried.
+         *     - **cycles_ending_soon**: active cycles (`in_retry`, `paused`) whose `ends_at` is at or before now + `within_days` × 24 h (1–90, default 7), soonest first, then by id, at most `limit` (1–100, default 20). `ends_at` = `started_at` + `settings.max_cycle_days` × 24 h of the configuration version the cycle pinned (90 when it does not say): the hard limit past which a cycle charges no more and a paused cycle expires. A cycle may end earlier (its group's attempts run out, a Stop rule, a payment); that is not known before the failures happen. `attempt_count` counts every stored attempt, the failed payment included.
+         *     - Rates and amounts are strings with exactly 2 decimals, rounded half away from zero. With no data the lists are empty and `success` is true.
+         */
+        get: operations["GET_RecoveryByLabel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/cycles_ending_soon": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the active cycles that end soonest
+         * @description **Definitions.** A *CPR attempt* is an attempt with `cpr_generated: true` (our retries and manual retries; the original failed payment is not one). Each CPR attempt *retried* one failure: the attempt of the same cycle numbered one less (`attempt_number − 1`), whose `gateway_code` and `label` it is counted under. A CPR attempt whose previous attempt is not stored is not counted.
+         *     - **decline_codes**, per (`gateway_code`, `label`) of the retried failure: `attempts` = CPR attempts, `successful` = the successful ones, `success_rate` = 100 × successful / attempts, `amount_recovered` = sum of `amount_collected` of the successful ones per currency (only currencies with something recovered). `since` (ISO instant, default all time) keeps attempts with `time_of_execution` ≥ since. Ordered by attempts (most first), then code, then label.
+         *     - **labels**: the same, per `label` of the retried failure; ordered by attempts, then label. With since = the start of the month: what was recovered this month, by the rule (label) that retried.
+         *     - **cycles_ending_soon**: active cycles (`in_retry`, `paused`) whose `ends_at` is at or before now + `within_days` × 24 h (1–90, default 7), soonest first, then by id, at most `limit` (1–100, default 20). `ends_at` = `started_at` + `settings.max_cycle_days` × 24 h of the configuration version the cycle pinned (90 when it does not say): the hard limit past which a cycle charges no more and a paused cycle expires. A cycle may end earlier (its group's attempts run out, a Stop rule, a payment); that is not known before the failures happen. `attempt_count` counts every stored attempt, the failed payment included.
+         *     - Rates and amounts are strings with exactly 2 decimals, rounded half away from zero. With no data the lists are empty and `success` is true.
+         */
+        get: operations["GET_CyclesEndingSoon"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1686,14 +1778,36 @@ export interface components {
             /** @example ops@example.com */
             updated_by: string;
         };
-        ConfigValidation: {
-            /** @enum {boolean} */
-            success: true;
-            message: string;
+        SavedRetryConfig: components["schemas"]["StoredRetryConfig"] & {
+            /** @description What is valid but probably not meant, each with its path (as /config/validate) */
             warnings: {
                 path: string;
                 message: string;
             }[];
+        };
+        ConfigValidation: {
+            /** @enum {boolean} */
+            success: true;
+            message: string;
+            /** @description What is valid but probably not meant, each with its path (as /config/validate) */
+            warnings: {
+                path: string;
+                message: string;
+            }[];
+        };
+        ConfigVersionList: {
+            /** @enum {boolean} */
+            success: true;
+            versions: {
+                /** @example 3 */
+                version: number;
+                /** @example 2026-11-22T10:00:00.000Z */
+                created_at: string;
+                /** @example ops@example.com */
+                created_by: string | null;
+            }[];
+            /** @example 3 */
+            next_before: number | null;
         };
         ConfigPreview: {
             customer_group: {
@@ -1725,6 +1839,8 @@ export interface components {
                 reason: string;
                 webhook: string | null;
             };
+            /** @description The saved version previewed; null for a draft (`config` in the request) */
+            config_version: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -1755,6 +1871,97 @@ export interface components {
              */
             failed_at?: string;
             customer_group_id?: number;
+            /** @description A draft: a full configuration document (as PUT /api/v1/config takes) to preview instead of the saved one. It is validated as /api/v1/config/validate does (nothing is stored); its problems answer 400 with their paths under `config.`. */
+            config?: {
+                settings: {
+                    /** @default UTC */
+                    time_zone: string;
+                    /** @default PT1H */
+                    processor_interval: string;
+                    default_label: string;
+                    /** @default 90 */
+                    max_cycle_days: number;
+                    /** @default true */
+                    retry_on_payment_method_update: boolean;
+                };
+                labels: {
+                    name: string;
+                    description?: string;
+                }[];
+                /** @default [] */
+                response_codes: {
+                    gateway_id: string;
+                    code?: string;
+                    description?: string;
+                    label: string;
+                }[];
+                customer_groups: {
+                    id: number;
+                    name: string;
+                    description?: string;
+                    /** @default true */
+                    active: boolean;
+                    priority?: number;
+                    /** @default [] */
+                    filters: ({
+                        field: string;
+                        /** @enum {string} */
+                        operator: "eq" | "ne";
+                        value: string | number | boolean;
+                    } | {
+                        field: string;
+                        /** @enum {string} */
+                        operator: "in" | "not_in";
+                        value: (string | number | boolean)[];
+                    } | {
+                        field: string;
+                        /** @enum {string} */
+                        operator: "gt" | "gte" | "lt" | "lte";
+                        value: number | string;
+                    } | {
+                        field: string;
+                        /** @enum {string} */
+                        operator: "contains";
+                        value: string | number | boolean;
+                    } | {
+                        field: string;
+                        /** @enum {string} */
+                        operator: "exists";
+                        /** @default true */
+                        value: boolean;
+                    })[];
+                    /** @default [] */
+                    attempts: {
+                        [key: string]: {
+                            /** @enum {string} */
+                            action: "Stop";
+                            /** Format: uri */
+                            webhook?: string;
+                        } | ({
+                            /** @enum {string} */
+                            action: "Retry";
+                            /** @enum {string} */
+                            criteria: "incremental_time";
+                            interval: string;
+                            /** Format: uri */
+                            webhook?: string;
+                        } | {
+                            /** @enum {string} */
+                            action: "Retry";
+                            /** @enum {string} */
+                            criteria: "specific_time";
+                            time: string;
+                            day_of_week?: number;
+                            day_of_month?: number;
+                            min_delay?: string;
+                            /** Format: uri */
+                            webhook?: string;
+                        });
+                    }[];
+                    /** Format: uri */
+                    final_webhook?: string;
+                }[];
+            };
         };
         GETBaselineMetricsResponse: {
             /**
@@ -1873,6 +2080,113 @@ export interface components {
              * @example 4.11
              */
             average_attempts: string | null;
+        };
+        GETRecoveryByDeclineCodeResponse: {
+            /** @enum {boolean} */
+            success: true;
+            rows: components["schemas"]["RecoveryByDeclineCodeRow"][];
+        };
+        RecoveryByDeclineCodeRow: {
+            /** @example insufficient_funds */
+            gateway_code: string;
+            /** @example Soft Decline */
+            label: string;
+            /**
+             * @description CPR attempts that retried such a failure
+             * @example 42
+             */
+            attempts: number;
+            /**
+             * @description Of those, the successful ones
+             * @example 9
+             */
+            successful: number;
+            /**
+             * @description 100 × successful / attempts, 2 decimals
+             * @example 21.43
+             */
+            success_rate: string;
+            /**
+             * @description amount_collected of the successful ones, keyed by currency; only currencies with something recovered
+             * @example {
+             *       "USD": "1234.50"
+             *     }
+             */
+            amount_recovered: {
+                [key: string]: string;
+            };
+        };
+        GETRecoveryByLabelResponse: {
+            /** @enum {boolean} */
+            success: true;
+            rows: components["schemas"]["RecoveryByLabelRow"][];
+        };
+        RecoveryByLabelRow: {
+            /** @example Soft Decline */
+            label: string;
+            /**
+             * @description CPR attempts that retried such a failure
+             * @example 42
+             */
+            attempts: number;
+            /**
+             * @description Of those, the successful ones
+             * @example 9
+             */
+            successful: number;
+            /**
+             * @description 100 × successful / attempts, 2 decimals
+             * @example 21.43
+             */
+            success_rate: string;
+            /**
+             * @description amount_collected of the successful ones, keyed by currency; only currencies with something recovered
+             * @example {
+             *       "USD": "1234.50"
+             *     }
+             */
+            amount_recovered: {
+                [key: string]: string;
+            };
+        };
+        GETCyclesEndingSoonResponse: {
+            /** @enum {boolean} */
+            success: true;
+            cycles: components["schemas"]["CycleEndingSoon"][];
+        };
+        CycleEndingSoon: {
+            /** @example 291 */
+            id: number;
+            /** @example BillingCycle-6f1c… */
+            billing_cycle_id: string;
+            /** @enum {string} */
+            document_type: "invoice" | "debit_memo";
+            /** @example INV-1 */
+            document_id: string;
+            /** @example A-1 */
+            account_id: string;
+            /** @example All Remaining Customers */
+            customer_group_name: string;
+            /** @example 100.00 */
+            amount: string;
+            /** @example 100.00 */
+            outstanding: string;
+            /** @example USD */
+            currency: string;
+            /** @enum {string} */
+            status: "in_retry" | "paused";
+            /** @description UTC, ISO-8601; null while none is scheduled */
+            next_attempt_at: string | null;
+            /**
+             * @description started_at + max_cycle_days × 24 h of the pinned configuration version (UTC, ISO-8601)
+             * @example 2026-12-05T10:00:00.000Z
+             */
+            ends_at: string;
+            /**
+             * @description Attempts stored, the failed payment included
+             * @example 3
+             */
+            attempt_count: number;
         };
         CreatedApiToken: {
             /** @enum {boolean} */
@@ -3120,6 +3434,47 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    GET_ConfigVersions: {
+        parameters: {
+            query?: {
+                limit?: string;
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of versions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigVersionList"];
+                };
+            };
+            /** @description Invalid request; `errors` lists every problem with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     GET_BaselineMetrics: {
         parameters: {
             query?: never;
@@ -3223,6 +3578,129 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GETCustomerGroupMetricsResponse"];
+                };
+            };
+            /** @description Missing or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    GET_RecoveryByDeclineCode: {
+        parameters: {
+            query?: {
+                /** @description Count attempts executed at or after this instant (ISO-8601); default: all time */
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GETRecoveryByDeclineCodeResponse"];
+                };
+            };
+            /** @description Invalid query; `errors` lists every problem with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    GET_RecoveryByLabel: {
+        parameters: {
+            query?: {
+                /** @description Count attempts executed at or after this instant (ISO-8601); default: all time */
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GETRecoveryByLabelResponse"];
+                };
+            };
+            /** @description Invalid query; `errors` lists every problem with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    GET_CyclesEndingSoon: {
+        parameters: {
+            query?: {
+                within_days?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cycles */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GETCyclesEndingSoonResponse"];
+                };
+            };
+            /** @description Invalid query; `errors` lists every problem with its path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or bad credentials */

@@ -136,7 +136,28 @@ describe.each<DbKind>(dbKinds)('operator console on %s', (kind) => {
     const row = page.locator('tr[data-currency="USD"]');
     expect(await row.locator('td').nth(0).textContent()).toBe(`${usd.total_amount} USD`);
     expect(await row.locator('td').nth(1).textContent()).toBe(`${usd.last_30_days} USD`);
-    await page.getByRole('table', { name: 'Cycles ending soon' }).waitFor();
+    // This month's recovery by rule: the rows the API answers for the same month, in the same order.
+    const now = new Date();
+    const since = new Date(now.getFullYear(), now.getMonth(), 1).toISOString();
+    const byLabel = (await apiGet(`/api/v1/metrics/labels?since=${encodeURIComponent(since)}`)) as {
+      rows: { label: string; attempts: number; amount_recovered: Record<string, string> }[];
+    };
+    expect(byLabel.rows.length).toBeGreaterThan(0);
+    const labelRows = page.getByRole('table', { name: 'Recovery by label this month' }).locator('tbody tr');
+    await labelRows.first().waitFor();
+    expect(await labelRows.count()).toBe(byLabel.rows.length);
+    for (const [i, r] of byLabel.rows.entries()) {
+      const cells = labelRows.nth(i).locator('td');
+      expect(await cells.nth(0).textContent()).toBe(r.label);
+      expect(await cells.nth(1).textContent()).toBe(String(r.attempts));
+      for (const [cur, amount] of Object.entries(r.amount_recovered)) {
+        expect(await cells.nth(4).textContent()).toContain(`${amount} ${cur}`);
+      }
+    }
+    await page
+      .getByText(/No active cycle ends in the next 7 days|Cycles ending soon/)
+      .first()
+      .waitFor();
     await screenshot(page, 'dashboard');
     expect(problems).toEqual([]);
     await context.close();
@@ -163,6 +184,9 @@ describe.each<DbKind>(dbKinds)('operator console on %s', (kind) => {
     await rows.first().getByRole('link').click();
     await page.locator('[data-attempt="1"]').waitFor();
     expect(await text(page, '[data-why]')).toContain('Still retrying');
+    // Why it is still retrying, in the words of the pinned rule (the test group "Slow": '*' → PT1H).
+    await page.locator('[data-rule]').waitFor();
+    expect(await text(page, '[data-rule]')).toBe('retry PT1H after the failure');
     await screenshot(page, 'cycle');
 
     await page.getByRole('button', { name: 'Retry now' }).click();

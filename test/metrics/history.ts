@@ -13,6 +13,9 @@ export interface AttemptSpec {
   success?: boolean;
   /** amount_collected of a successful attempt; the cycle's amount by default. */
   collected?: string;
+  /** gateway_code and label of a failed attempt; insufficient_funds / Soft Decline by default. */
+  code?: string;
+  label?: string;
 }
 
 export interface CycleSpec {
@@ -25,6 +28,9 @@ export interface CycleSpec {
   started: string;
   ended?: string;
   status?: string;
+  /** The configuration version the cycle pinned; 1 by default. */
+  configVersion?: number;
+  nextAttemptAt?: string;
   attempts: AttemptSpec[];
 }
 
@@ -47,10 +53,11 @@ export function cycleRow(c: CycleSpec): typeof cycles.$inferInsert {
     amountCollected: collected ? (collected.collected ?? c.amount) : '0',
     customerGroupId: c.group,
     customerGroupName: `Group ${c.group}`,
-    configVersion: 1,
+    configVersion: c.configVersion ?? 1,
     status: c.status ?? (c.ended ? (collected ? 'collected' : 'attempts_exhausted') : 'in_retry'),
     startedAt: new Date(c.started),
     endedAt: c.ended ? new Date(c.ended) : null,
+    nextAttemptAt: c.nextAttemptAt ? new Date(c.nextAttemptAt) : null,
   };
 }
 
@@ -69,11 +76,11 @@ export function attemptRow(c: CycleSpec, a: AttemptSpec): typeof attempts.$infer
     amountCollected: ok ? (a.collected ?? c.amount) : '0',
     currency: c.currency,
     paymentMethodId: 'PM-1',
-    label: ok ? 'Approved' : 'Soft Decline',
+    label: ok ? 'Approved' : (a.label ?? 'Soft Decline'),
     level: 'code',
     customerGroupId: c.group,
     gatewayId: 'sim',
-    gatewayCode: ok ? 'approved' : 'insufficient_funds',
+    gatewayCode: ok ? 'approved' : (a.code ?? 'insufficient_funds'),
     gatewayResponse: ok ? 'Approved' : 'Insufficient funds',
   };
 }

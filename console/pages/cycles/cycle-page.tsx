@@ -2,6 +2,7 @@ import { useRoute } from 'preact-iso/router';
 import { api } from '../../api/client';
 import { Show } from '../../components/show';
 import { useApi } from '../../components/use-api';
+import { decidingRule } from '../../cycles/deciding-rule';
 import { fromNow, money, when } from '../../format';
 import { useCanWrite } from '../../session';
 import { CycleActions } from './cycle-actions';
@@ -19,11 +20,24 @@ export function CyclePage() {
     () => api.GET('/api/v1/cycles/{id}', { params: { path: { id: String(id) } } }),
     [id],
   );
+  const version = loaded.state === 'ok' ? loaded.data.cycle.config_version : null;
+  // The configuration the cycle pinned at its start: the rules that decide its attempts.
+  const [pinned] = useApi(
+    async () =>
+      version === null
+        ? { data: undefined }
+        : await api.GET('/api/v1/config/versions/{n}', { params: { path: { n: String(version) } } }),
+    [version],
+  );
 
   return (
     <Show value={loaded} what={`cycle ${params.id}`}>
       {({ cycle }) => {
         const last = cycle.attempts.at(-1);
+        const rule =
+          last && !last.success && pinned.state === 'ok' && pinned.data
+            ? decidingRule(pinned.data.config, cycle.customer_group_id, last.attempt_number, last.label)
+            : null;
         const active = cycle.status === 'in_retry' || cycle.status === 'paused';
         const doc = `${cycle.document_type === 'invoice' ? 'Invoice' : 'Debit memo'} ${cycle.document_id}`;
         return (
@@ -64,19 +78,27 @@ export function CyclePage() {
             </div>
             <h2>Why</h2>
             <p data-why>
-              {last
-                ? `${active ? 'Still retrying' : `Ended (${cycle.status.replaceAll('_', ' ')})`}: attempt ${last.attempt_number} ${
-                    last.success
-                      ? 'was approved'
-                      : `was declined with ${last.gateway_code} (“${last.gateway_response}”)`
-                  }, labelled ${last.label}. ${
-                    last.action === 'Retry'
-                      ? `The rule ${last.retry_criteria ? `“${last.retry_criteria}” ` : ''}set the next attempt for ${when(last.retry_next_at)}.`
-                      : last.action === 'Stop'
-                        ? 'The rule for that label says stop.'
-                        : ''
-                  }${cycle.end_reason ? ` End reason: ${cycle.end_reason}.` : ''}`
-                : 'No attempt recorded yet.'}
+              {last ? (
+                <>
+                  {active ? 'Still retrying' : `Ended (${cycle.status.replaceAll('_', ' ')})`}: attempt{' '}
+                  {last.attempt_number}{' '}
+                  {last.success
+                    ? 'was approved'
+                    : `was declined with ${last.gateway_code} (“${last.gateway_response}”)`}
+                  , labelled <strong>{last.label}</strong>.{' '}
+                  {rule && (
+                    <>
+                      The rule of configuration version {cycle.config_version} for {rule.where} says:{' '}
+                      <strong data-rule>{rule.says}</strong>
+                      {last.retry_next_at ? `, so the next attempt is ${when(last.retry_next_at)}` : ''}.{' '}
+                    </>
+                  )}
+                  {!rule && last.action === 'Retry' && `The next attempt is ${when(last.retry_next_at)}. `}
+                  {cycle.end_reason ? `End reason: ${cycle.end_reason}.` : ''}
+                </>
+              ) : (
+                'No attempt recorded yet.'
+              )}
             </p>
             <dl class="form-grid">
               <div class="field">

@@ -58,7 +58,7 @@ export function HistoryPanel(props: {
 
   const load = async (before: number | null) => {
     const { data, error: failed } = await api.GET('/api/v1/config/versions', {
-      params: { query: { limit: PAGE, ...(before !== null ? { before } : {}) } },
+      params: { query: { limit: String(PAGE), ...(before !== null ? { before: String(before) } : {}) } },
     });
     if (!data) {
       setError(messageOf(failed, 'The versions could not be loaded'));

@@ -1,0 +1,91 @@
+import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RetryConfig } from '../../policy';
+import { DEMO_GROUP_NAME, runDemo, withDemoGroup } from '../../scripts/demo-flow';
+import { TEST_TOKEN, TEST_USER, testApp } from '../support/api';
+import { type Harness, startHarness } from '../support/cycle-harness';
+import { type DbKind, dbKinds } from '../support/databases';
+
+// `npm run demo` against a real worker, simulator and API over HTTP: the demo group's second-scale
+// waits (the harness runs processor_interval PT0S) bring money back well within the demo's wait.
+
+describe.each(dbKinds)('npm run demo on %s', (kind: DbKind) => {
+  let h: Harness;
+  let server: ServerType;
+  let t: Awaited<ReturnType<typeof testApp>>;
+  let api: { baseUrl: string; email: string; token: string };
+  beforeAll(async () => {
+    h = await startHarness({ kind });
+    t = await testApp(kind, { db: h.db, cycles: h.cycles });
+    server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    api = {
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      email: TEST_USER,
+      token: TEST_TOKEN,
+    };
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await h?.close();
+  });
+
+  const stored = async () =>
+    (await (await t.json('GET', '/api/v1/config')).json()) as { version: number; config: RetryConfig };
+  const groupFor = async (account: Record<string, unknown>) =>
+    (
+      (await (
+        await t.json('POST', '/api/v1/config/preview', {
+          gateway_id: 'sim',
+          gateway_response_code: 'insufficient_funds',
+          attempt_number: 1,
+          account,
+        })
+      ).json()) as { customer_group: { name: string } }
+    ).customer_group.name;
+
+  it('adds its group once, collects within the wait, and shows the money in amount_recovered', async () => {
+    const before = await stored();
+    const slowBefore = await groupFor({ segment: 'slow' });
+    const otherBefore = await groupFor({ country: 'US' });
+    const lines: string[] = [];
+    const summary = await runDemo({
+      api,
+      waitMs: 60_000,
+      pollMs: 1_000,
+      run: `t${Date.now()}`,
+      log: (l) => lines.push(l),
+    });
+
+    expect(summary.groupAdded).toBe(true);
+    expect(summary.collected).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(summary.recovered)).toEqual(['USD']);
+    expect(Number(summary.recovered.USD)).toBeGreaterThan(0);
+    expect(lines.some((l) => /5 submitted, [1-9]\d* collected/.test(l))).toBe(true);
+    const metrics = (await (await t.json('GET', '/api/v1/metrics/amount_recovered')).json()) as {
+      currency: Record<string, { total_amount: string }>;
+    };
+    expect(Number(metrics.currency.USD?.total_amount)).toBeGreaterThan(0);
+
+    const after = await stored();
+    expect(after.version).toBe(before.version + 1);
+    const demo = after.config.customer_groups.filter((g) => g.name === DEMO_GROUP_NAME);
+    expect(demo).toHaveLength(1);
+    const priorities = after.config.customer_groups.flatMap((g) =>
+      g.name === DEMO_GROUP_NAME || g.priority === undefined ? [] : [g.priority],
+    );
+    expect(demo[0]?.priority).toBeLessThan(Math.min(...priorities));
+    // Accounts without account.demo land where they did before.
+    expect(await groupFor({ segment: 'slow' })).toBe(slowBefore);
+    expect(await groupFor({ country: 'US' })).toBe(otherBefore);
+    expect(await groupFor({ demo: true })).toBe(DEMO_GROUP_NAME);
+
+    // Run again: the group is there, so the configuration is left alone.
+    expect(withDemoGroup(after.config)).toBeNull();
+    const again = await runDemo({ api, waitMs: 0, run: `u${Date.now()}`, log: () => {} });
+    expect(again.groupAdded).toBe(false);
+    expect((await stored()).version).toBe(after.version);
+  });
+});
