@@ -134,8 +134,10 @@ describe.each(['pglite'] as const)('rules editor (%s)', (kind) => {
     await page.getByLabel('To version').selectOption('2');
     await page.getByRole('button', { name: 'Show the differences' }).click();
     await history.getByText('2 line(s) differ.').waitFor();
-    expect(await history.locator('pre.diff .del').allTextContents()).toEqual(['−       "interval": "P1D"\n']);
-    expect(await history.locator('pre.diff .add').allTextContents()).toEqual(['+       "interval": "P3D"\n']);
+    const squeezed = async (kind: string) =>
+      (await history.locator(`pre.diff .${kind}`).allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    expect(await squeezed('del')).toEqual(['− "interval": "P1D"']);
+    expect(await squeezed('add')).toEqual(['+ "interval": "P3D"']);
     await history.scrollIntoViewIfNeeded();
     await screenshot(page, 'rules-history');
 
