@@ -87,18 +87,24 @@ describe.each<DbKind>(dbKinds)('rules editor (%s)', (kind) => {
     await openRules(page, operator);
     await expect.poll(() => page.locator('.rules-status').textContent()).toMatch(/valid/);
 
-    // The wait after attempt 1's soft decline, for "Small business" only: 1 day → 3 days.
+    // The wait after attempt 1's soft decline, for "Small business" only: 1 day → 3 days. Each
+    // attempt's card says its rules in words and opens to edit them.
+    const card = (attempt: number) => page.locator(`#${fieldId(`customer_groups[0].attempts[${attempt}]`)}`);
+    expect(await card(0).locator('> details > summary').textContent()).toMatch(/Soft Decline: retry after 1 day/);
+    await card(0).locator('> details > summary').click();
     const wait = control(page, softWait(0));
     expect(await wait.inputValue()).toBe('1');
     expect(await control(page, `${softWait(0)}`).evaluate((el) => el.id)).toBe(fieldId(softWait(0)));
     expect(await page.locator(`#${fieldId(softWait(0))}-unit`).inputValue()).toBe('days');
     await wait.fill('3');
+    expect(await card(0).locator('> details > summary').textContent()).toMatch(/Soft Decline: retry after 3 days/);
     // Keyboard: from the amount, Tab reaches its unit.
     await wait.focus();
     await page.keyboard.press('Tab');
     expect(await page.evaluate('document.activeElement?.id')).toBe(`${fieldId(softWait(0))}-unit`);
 
     // A zero wait is refused by the server's validation, shown inside that field.
+    await card(1).locator('> details > summary').click();
     const second = control(page, softWait(1));
     await second.fill('0');
     const container = fieldOf(page, softWait(1));

@@ -1,3 +1,5 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import {
   type AttemptDraft,
   type CustomerGroupDraft,
@@ -14,6 +16,7 @@ import {
   UNITS,
 } from '../../rules/durations';
 import { attemptKeys, fieldId, pathOf, type Segment } from '../../rules/field-paths';
+import { attemptSummary } from '../../rules/rule-text';
 import { EditButton, NumberField, Problems, SelectField, TextField, useRulesForm } from './fields';
 import type { Update } from './settings-form';
 
@@ -212,6 +215,42 @@ function RuleBlock(props: {
   );
 }
 
+/**
+ * One attempt, folded to a line that says its rules in words; opened to edit them. It opens by itself
+ * when validation places a problem inside it, so no message is ever hidden in a closed card.
+ */
+function AttemptCard(props: {
+  base: Segment[];
+  title: string;
+  summary: string;
+  children: ComponentChildren;
+}) {
+  const { errors, warnings } = useRulesForm();
+  const path = pathOf(...props.base);
+  const flagged = [...errors.keys(), ...warnings.keys()].some(
+    (k) => k === path || k.startsWith(`${path}[`) || k.startsWith(`${path}.`),
+  );
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    if (flagged) setOpen(true);
+  }, [flagged]);
+  return (
+    <li class="rules-attempt" id={fieldId(path)}>
+      <details open={open || flagged} onToggle={(e) => setOpen(e.currentTarget.open)}>
+        <summary>
+          <strong>{props.title}</strong>
+          <span class="rules-attempt-summary">{props.summary}</span>
+        </summary>
+        <fieldset>
+          <legend class="sr-only">{props.title}</legend>
+          <Problems path={path} />
+          {props.children}
+        </fieldset>
+      </details>
+    </li>
+  );
+}
+
 export function AttemptsForm(props: {
   draft: RetryConfigDraft;
   group: CustomerGroupDraft;
@@ -233,43 +272,42 @@ export function AttemptsForm(props: {
         {group.attempts.map((entry, a) => {
           const base: Segment[] = ['customer_groups', g, 'attempts', a];
           return (
-            <li key={a} class="rules-attempt" id={fieldId(pathOf(...base))}>
-              <fieldset>
-                <legend>
-                  {group.name}: after attempt {a + 1} fails
-                </legend>
-                <Problems path={pathOf(...base)} />
-                <div class="rules-rules">
-                  {attemptKeys(draft, entry).map((key) => (
-                    <RuleBlock
-                      key={key}
-                      base={base}
-                      labelKey={key}
-                      rule={entry[key]}
-                      set={(rule) =>
-                        setGroup((grp) => {
-                          const target = grp.attempts[a] as AttemptDraft;
-                          if (rule === undefined) delete target[key];
-                          else target[key] = rule;
-                        })
-                      }
-                    />
-                  ))}
-                </div>
-                <div class="actions">
-                  <EditButton
-                    label={`Remove the rules after attempt ${a + 1} of ${group.name}`}
-                    onClick={() =>
+            <AttemptCard
+              key={a}
+              base={base}
+              title={`${group.name}: after attempt ${a + 1} fails`}
+              summary={attemptSummary(entry, attemptKeys(draft, entry))}
+            >
+              <div class="rules-rules">
+                {attemptKeys(draft, entry).map((key) => (
+                  <RuleBlock
+                    key={key}
+                    base={base}
+                    labelKey={key}
+                    rule={entry[key]}
+                    set={(rule) =>
                       setGroup((grp) => {
-                        grp.attempts.splice(a, 1);
+                        const target = grp.attempts[a] as AttemptDraft;
+                        if (rule === undefined) delete target[key];
+                        else target[key] = rule;
                       })
                     }
-                  >
-                    Remove this attempt
-                  </EditButton>
-                </div>
-              </fieldset>
-            </li>
+                  />
+                ))}
+              </div>
+              <div class="actions">
+                <EditButton
+                  label={`Remove the rules after attempt ${a + 1} of ${group.name}`}
+                  onClick={() =>
+                    setGroup((grp) => {
+                      grp.attempts.splice(a, 1);
+                    })
+                  }
+                >
+                  Remove this attempt
+                </EditButton>
+              </div>
+            </AttemptCard>
           );
         })}
       </ol>

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, fieldErrorsOf, messageOf, type Schemas } from '../../api/client';
-import { accountOf, filterFields, gateways, type RetryConfigDraft, type RuleDraft } from '../../rules/draft';
-import { describeDuration, elapsedText, localText } from '../../rules/durations';
+import { accountOf, filterFields, gateways, type RetryConfigDraft } from '../../rules/draft';
+import { elapsedText, localText } from '../../rules/durations';
 import { fieldId } from '../../rules/field-paths';
+import { ruleText } from '../../rules/rule-text';
 
 // "An account like this, failing with this code, at this time": the whole schedule the draft's rules
 // would produce, computed by the server's own policy code (POST /api/v1/config/preview with the draft),
@@ -16,22 +17,6 @@ const STOP_REASONS: Record<string, string> = {
   expired: 'the cycle would pass its longest duration (settings)',
   never_retry: 'the code may never be retried (network rules)',
 };
-
-/** "Retry after 2 days", "Retry at 09:00 on Monday", "Stop". */
-export function ruleText(rule: RuleDraft | undefined): string {
-  if (!rule) return 'no rule';
-  if (rule.action === 'Stop') return 'Stop';
-  if (rule.criteria === 'incremental_time')
-    return `Retry after ${describeDuration(rule.interval) ?? rule.interval}`;
-  const days = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
-  const on =
-    rule.day_of_week !== undefined
-      ? ` on ${days[rule.day_of_week - 1]}`
-      : rule.day_of_month !== undefined
-        ? ` on day ${rule.day_of_month}`
-        : '';
-  return `Retry at ${rule.time}${on}`;
-}
 
 /** The rule that scheduled attempt n: the entry of attempt n − 1 for the label, else its "*". */
 function ruleFor(draft: RetryConfigDraft, groupId: number, attempt: number, label: string) {
