@@ -17,7 +17,15 @@ import {
 } from '../../rules/durations';
 import { attemptKeys, fieldId, pathOf, type Segment } from '../../rules/field-paths';
 import { attemptSummary } from '../../rules/rule-text';
-import { EditButton, NumberField, Problems, SelectField, TextField, useRulesForm } from './fields';
+import {
+  EditButton,
+  NumberField,
+  Problems,
+  SelectField,
+  TextField,
+  useProblems,
+  useRulesForm,
+} from './fields';
 import type { Update } from './settings-form';
 
 // The per-attempt rules of one group: after attempt n fails with a label, what happens next. Each
@@ -47,7 +55,7 @@ function Named(props: { name: string; text: string }) {
 
 function WaitControl(props: { path: string; name: string; value: string; onChange: (iso: string) => void }) {
   const { readOnly } = useRulesForm();
-  const aria = useAria(props.path);
+  const { aria } = useProblems(props.path);
   const split = splitDuration(props.value);
   const id = fieldId(props.path);
   if (!split) {
@@ -103,16 +111,6 @@ function WaitControl(props: { path: string; name: string; value: string; onChang
       <Problems path={props.path} />
     </div>
   );
-}
-
-function useAria(path: string) {
-  const { errors, warnings } = useRulesForm();
-  const e = errors.get(path)?.length ?? 0;
-  const w = warnings.get(path)?.length ?? 0;
-  return {
-    'aria-invalid': e > 0 ? ('true' as const) : undefined,
-    'aria-describedby': e + w > 0 ? `${fieldId(path)}-problems` : undefined,
-  };
 }
 
 function RuleBlock(props: {

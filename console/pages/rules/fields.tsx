@@ -23,7 +23,7 @@ export const useRulesForm = () => useContext(RulesFormContext);
 const messagesId = (path: string) => `${fieldId(path)}-problems`;
 
 /** The problems placed at a path, and the attributes that tie them to its control. */
-function useProblems(path: string) {
+export function useProblems(path: string) {
   const { errors, warnings } = useRulesForm();
   const errs = errors.get(path) ?? [];
   const warns = warnings.get(path) ?? [];
