@@ -19,6 +19,7 @@ import {
   splitDuration,
   UNITS,
 } from '../../console/rules/durations';
+import { attemptSummary, ruleText } from '../../console/rules/rule-text';
 import { defaultConfig, validateConfig } from '../../policy';
 import { parseIsoDuration } from '../../policy/duration';
 
@@ -137,5 +138,19 @@ describe('a pasted document', () => {
     expect(
       draftOf({ ...doc, customer_groups: [{ id: 1, name: 'x', attempts: [{ '*': 'Stop' }] }] }),
     ).toMatchObject({ problem: expect.stringMatching(/customer_groups\[0\]\.attempts/) });
+  });
+});
+
+describe('rules in words', () => {
+  it('says each rule of an attempt, the way the card summary shows it', () => {
+    const entry = defaultConfig.customer_groups[0]
+      ?.attempts[0] as RetryConfigDraft['customer_groups'][number]['attempts'][number];
+    expect(attemptSummary(entry, ['Hard Decline', 'Soft Decline', 'System Error', '*'])).toBe(
+      'Hard Decline: stop · Soft Decline: retry after 1 day · System Error: retry after 1 hour',
+    );
+    expect(ruleText({ action: 'Retry', criteria: 'specific_time', time: '09:00', day_of_week: 1 })).toBe(
+      'Retry at 09:00 on Monday',
+    );
+    expect(attemptSummary({}, ['*'])).toBe('no rule: the cycle stops');
   });
 });

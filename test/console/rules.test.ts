@@ -90,14 +90,18 @@ describe.each<DbKind>(dbKinds)('rules editor (%s)', (kind) => {
     // The wait after attempt 1's soft decline, for "Small business" only: 1 day → 3 days. Each
     // attempt's card says its rules in words and opens to edit them.
     const card = (attempt: number) => page.locator(`#${fieldId(`customer_groups[0].attempts[${attempt}]`)}`);
-    expect(await card(0).locator('> details > summary').textContent()).toMatch(/Soft Decline: retry after 1 day/);
+    expect(await card(0).locator('> details > summary').textContent()).toMatch(
+      /Soft Decline: retry after 1 day/,
+    );
     await card(0).locator('> details > summary').click();
     const wait = control(page, softWait(0));
     expect(await wait.inputValue()).toBe('1');
     expect(await control(page, `${softWait(0)}`).evaluate((el) => el.id)).toBe(fieldId(softWait(0)));
     expect(await page.locator(`#${fieldId(softWait(0))}-unit`).inputValue()).toBe('days');
     await wait.fill('3');
-    expect(await card(0).locator('> details > summary').textContent()).toMatch(/Soft Decline: retry after 3 days/);
+    expect(await card(0).locator('> details > summary').textContent()).toMatch(
+      /Soft Decline: retry after 3 days/,
+    );
     // Keyboard: from the amount, Tab reaches its unit.
     await wait.focus();
     await page.keyboard.press('Tab');
