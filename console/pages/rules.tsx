@@ -1,7 +1,1 @@
-export function RulesPage() {
-  return (
-    <section>
-      <h1 tabIndex={-1}>rules</h1>
-    </section>
-  );
-}
+export { RulesPage } from './rules/rules-page';
