@@ -70,7 +70,7 @@ export {
   NEVER_RETRY_NAMES,
   VISA_CATEGORY_1,
 } from './never-retry';
-export { processorIntervalOf } from './processor-interval';
 export { type PreviewInput, type PreviewResult, type PreviewStep, preview } from './preview';
+export { processorIntervalOf } from './processor-interval';
 export { alignToProcessor, nextAttemptTime, nextProcessorBoundary } from './schedule';
 export { type ConfigProblem, formatPath, type ValidationResult, validateConfig } from './validate';

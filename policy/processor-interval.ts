@@ -13,6 +13,7 @@ import { isAllRemainingCustomers } from './config-schema';
 export function processorIntervalOf(config: RetryConfig, groupId: number | undefined): string {
   if (groupId === undefined) return config.settings.processor_interval;
   const group =
-    config.customer_groups.find((g) => g.id === groupId) ?? config.customer_groups.find(isAllRemainingCustomers);
+    config.customer_groups.find((g) => g.id === groupId) ??
+    config.customer_groups.find(isAllRemainingCustomers);
   return group?.processor_interval ?? config.settings.processor_interval;
 }

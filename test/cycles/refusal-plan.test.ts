@@ -59,7 +59,9 @@ describe('planRefusal', () => {
     const config = {
       ...base,
       settings: { ...base.settings, processor_interval: 'PT1H' },
-      customer_groups: base.customer_groups.map((g) => (g.id === 3 ? { ...g, processor_interval: 'PT0S' } : g)),
+      customer_groups: base.customer_groups.map((g) =>
+        g.id === 3 ? { ...g, processor_interval: 'PT0S' } : g,
+      ),
     };
     const offBoundary = { ...limit, earliest_at: '2026-05-20T10:30:00.000Z' };
     expect(planRefusal(offBoundary, { ...ctx, config, groupId: 3 })).toMatchObject({

@@ -25,7 +25,6 @@ const iso = (t: number) => new Date(t).toISOString();
 
 const INTERVALS = ['PT0S', 'PT1S', 'PT15M', 'PT1H', 'PT6H', 'P1D'] as const;
 const NONZERO = INTERVALS.filter((i) => i !== 'PT0S');
-const LABELS = ['Hard Decline', 'Soft Decline', 'System Error', 'Medium Decline'];
 const CUSTOM_IDS = [2, 3, 4];
 
 const interval = fc.constantFrom(...INTERVALS);
@@ -48,7 +47,10 @@ const retryRule = fc.oneof(
     })),
 );
 const entry = fc.record({
-  '*': fc.oneof({ weight: 4, arbitrary: retryRule }, { weight: 1, arbitrary: fc.constant({ action: 'Stop' }) }),
+  '*': fc.oneof(
+    { weight: 4, arbitrary: retryRule },
+    { weight: 1, arbitrary: fc.constant({ action: 'Stop' }) },
+  ),
   'Soft Decline': retryRule,
 });
 const attempts = fc.array(entry, { minLength: 1, maxLength: 3 });
@@ -156,7 +158,21 @@ describe('processorIntervalOf', () => {
   it('validates a group override exactly as settings.processor_interval (same acceptance, same message)', () => {
     const candidates = fc.oneof(
       interval,
-      fc.constantFrom('PT7H', 'P2D', 'PT0.5S', 'PT1.5S', 'P1W', 'P1M', 'P', 'PT', 'PT-1H', '1h', '', 'PT25H', 'PT86400S'),
+      fc.constantFrom(
+        'PT7H',
+        'P2D',
+        'PT0.5S',
+        'PT1.5S',
+        'P1W',
+        'P1M',
+        'P',
+        'PT',
+        'PT-1H',
+        '1h',
+        '',
+        'PT25H',
+        'PT86400S',
+      ),
       fc.string({ maxLength: 6 }),
     );
     fc.assert(
@@ -195,7 +211,9 @@ describe('decide with a group processor_interval', () => {
     fc.assert(
       fc.property(noOverrides, decisionInput, (s, input) => {
         const config = build(s);
-        expect(outcome(() => decide(config, input))).toEqual(outcome(() => settingsOnlyDecide(config, input)));
+        expect(outcome(() => decide(config, input))).toEqual(
+          outcome(() => settingsOnlyDecide(config, input)),
+        );
       }),
     );
   });
@@ -228,7 +246,9 @@ describe('decide with a group processor_interval', () => {
             ...s,
             groups: s.groups.map((g) => (g.id === overridden ? { ...g, override: value } : g)),
           });
-          expect(outcome(() => decide(after, input))).toEqual(outcome(() => settingsOnlyDecide(before, input)));
+          expect(outcome(() => decide(after, input))).toEqual(
+            outcome(() => settingsOnlyDecide(before, input)),
+          );
         },
       ),
     );
@@ -300,7 +320,9 @@ describe('schedule helpers with a group', () => {
           const zone = config.settings.time_zone;
           const mine = processorIntervalOf(config, id);
           expect(nextProcessorBoundary(config, iso(t), id)).toBe(alignToProcessor(iso(t), mine, zone));
-          expect(nextProcessorBoundary(config, iso(t))).toBe(alignToProcessor(iso(t), s.settingsInterval, zone));
+          expect(nextProcessorBoundary(config, iso(t))).toBe(
+            alignToProcessor(iso(t), s.settingsInterval, zone),
+          );
           expect(nextAttemptTime(config, rule, iso(t), id)).toBe(
             alignToProcessor(iso(t + 90 * 60_000), mine, zone),
           );

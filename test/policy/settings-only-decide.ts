@@ -1,8 +1,8 @@
 import {
   type Adjustment,
+  cycleDeadline,
   type Decision,
   type DecisionInput,
-  cycleDeadline,
   earliestAllowedByMethodLimit,
   mapResponseCode,
   PolicyInputError,
