@@ -22,10 +22,21 @@ const retry = { action: 'Retry', criteria: 'incremental_time', interval: DEMO_WA
 
 /**
  * The configuration with the demo group first (priority above every other group), or null when it is
- * there already. Other accounts never carry `account.demo`, so they are treated as before.
+ * there already. Other accounts never carry `account.demo`, so they are treated as before. A demo
+ * group added before groups had their own processor_interval gets DEMO_PROCESSOR_INTERVAL (else its
+ * retries would wait for the settings' processor runs); one that sets any interval is left alone.
  */
 export function withDemoGroup(config: RetryConfig): RetryConfig | null {
-  if (config.customer_groups.some((g) => g.name === DEMO_GROUP_NAME)) return null;
+  const existing = config.customer_groups.find((g) => g.name === DEMO_GROUP_NAME);
+  if (existing) {
+    if (existing.processor_interval !== undefined) return null;
+    return {
+      ...config,
+      customer_groups: config.customer_groups.map((g) =>
+        g === existing ? { ...g, processor_interval: DEMO_PROCESSOR_INTERVAL } : g,
+      ),
+    };
+  }
   const priorities = config.customer_groups.flatMap((g) => (g.priority === undefined ? [] : [g.priority]));
   return {
     ...config,
@@ -84,12 +95,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const get = createJsonCaller(opts.api);
 
   const current = await operator.currentConfig<RetryConfig>();
+  const existed = current.config.customer_groups.some((g) => g.name === DEMO_GROUP_NAME);
   const next = withDemoGroup(current.config);
   if (next) {
     // If-Match: an edit made meanwhile is not overwritten (412 instead).
     await operator.putConfig(next, current.version);
     log(
-      `added the customer group "${DEMO_GROUP_NAME}" (waits ${DEMO_WAIT}, processor_interval ${DEMO_PROCESSOR_INTERVAL}) to the configuration`,
+      existed
+        ? `set processor_interval ${DEMO_PROCESSOR_INTERVAL} on the customer group "${DEMO_GROUP_NAME}"`
+        : `added the customer group "${DEMO_GROUP_NAME}" (waits ${DEMO_WAIT}, processor_interval ${DEMO_PROCESSOR_INTERVAL}) to the configuration`,
     );
   } else log(`the customer group "${DEMO_GROUP_NAME}" is already configured`);
 
@@ -142,7 +156,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
           .join(', ') || 'nothing yet'
       }); amount_recovered now: ${JSON.stringify(metrics.currency)}`,
   );
-  return { accountId, submitted: scripts.length, ...summary, groupAdded: next !== null };
+  return { accountId, submitted: scripts.length, ...summary, groupAdded: next !== null && !existed };
 }
 
 function collectedOf(

@@ -120,3 +120,24 @@ describe.each(dbKinds)('npm run demo on %s', (kind: DbKind) => {
     expect((await stored()).version).toBe(after.version);
   });
 });
+
+describe('withDemoGroup', () => {
+  it('gives a demo group added before groups had their own processor_interval the demo one, once', () => {
+    const added = withDemoGroup(testConfig());
+    if (!added) throw new Error('no demo group added');
+    const { processor_interval: _dropped, ...old } = added.customer_groups[0] ?? ({} as never);
+    const legacy = { ...added, customer_groups: [old, ...added.customer_groups.slice(1)] } as RetryConfig;
+    const upgraded = withDemoGroup(legacy);
+    expect(upgraded?.customer_groups.map((g) => g.processor_interval)).toEqual(
+      added.customer_groups.map((g) => g.processor_interval),
+    );
+    expect(upgraded?.customer_groups[0]).toEqual({ ...old, processor_interval: 'PT0S' });
+    if (upgraded) expect(withDemoGroup(upgraded)).toBeNull();
+    // A demo group that sets an interval of its own keeps it.
+    const own = {
+      ...legacy,
+      customer_groups: [{ ...old, processor_interval: 'PT1M' }, ...legacy.customer_groups.slice(1)],
+    };
+    expect(withDemoGroup(own as RetryConfig)).toBeNull();
+  });
+});
