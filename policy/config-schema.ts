@@ -132,6 +132,13 @@ export const customerGroupSchema = z.strictObject({
   attempts: z.array(attemptRuleSchema).max(100).default([]),
   /** Fired when a cycle in this group stops without a rule-level webhook (exhausted, expired, never-retry). */
   final_webhook: webhook.optional(),
+  /**
+   * No default: a group without it keeps following settings.processor_interval, and configurations
+   * stored before the field existed (pinned by running cycles) read exactly as they did.
+   */
+  processor_interval: processorInterval
+    .optional()
+    .describe("The processor interval of this group's cycles; default settings.processor_interval"),
 });
 
 export const retryConfigBaseSchema = z.strictObject({

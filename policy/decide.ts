@@ -4,6 +4,7 @@ import { PolicyInputError } from './errors';
 import { findAllRemainingCustomers } from './groups';
 import { cycleDeadline, earliestAllowedByMethodLimit } from './guardrails';
 import { type MappingLevel, mapResponseCode } from './mapping';
+import { processorIntervalOf } from './processor-interval';
 import { alignInstant, ruleTimeMs } from './schedule';
 import { formatLocal, formatUtc, parseInstant } from './time';
 
@@ -99,16 +100,17 @@ function checkInput(input: DecisionInput) {
 
 /**
  * What to do after a failed attempt. Pure: the same config and input always give the same
- * decision. Order: never-retry guardrail, the group's rule, processor alignment, the 20-in-30-days
- * limit, then the cycle limit.
+ * decision. Order: never-retry guardrail, the group's rule, processor alignment (the group's
+ * interval, see `processorIntervalOf`), the 20-in-30-days limit, then the cycle limit.
  */
 export function decide(config: RetryConfig, input: DecisionInput): Decision {
   const { failedAt, cycleStart, methodAttempts } = checkInput(input);
-  const { time_zone, processor_interval, max_cycle_days } = config.settings;
+  const { time_zone, max_cycle_days } = config.settings;
   // A group deleted from a config the cycle still uses cannot happen with pinned versions; if it
   // does, the catch-all keeps the cycle going rather than failing the workflow task forever.
   const group =
     config.customer_groups.find((g) => g.id === input.group_id) ?? findAllRemainingCustomers(config);
+  const processorInterval = processorIntervalOf(config, group.id);
   const mapping = mapResponseCode(config, input);
   const resolved = resolveRule(group, input.attempt_number, mapping.label);
   const rule = resolved.kind === 'action' ? { index: resolved.index, key: resolved.key } : null;
@@ -155,7 +157,7 @@ export function decide(config: RetryConfig, input: DecisionInput): Decision {
 
   const ruleTime = ruleTimeMs(failedAt, action, time_zone);
   const adjustments: Adjustment[] = [];
-  let next = alignInstant(ruleTime, processor_interval, time_zone);
+  let next = alignInstant(ruleTime, processorInterval, time_zone);
   if (next !== ruleTime) adjustments.push('processor_interval');
   const attemptsSoFar = [...methodAttempts, failedAt];
   // Alignment after a push can only move later, which never breaks the limit again for past
@@ -164,7 +166,7 @@ export function decide(config: RetryConfig, input: DecisionInput): Decision {
     const allowed = earliestAllowedByMethodLimit(next, attemptsSoFar);
     if (allowed === next) break;
     if (!adjustments.includes('method_attempt_limit')) adjustments.push('method_attempt_limit');
-    next = alignInstant(allowed, processor_interval, time_zone);
+    next = alignInstant(allowed, processorInterval, time_zone);
     if (next !== allowed && !adjustments.includes('processor_interval'))
       adjustments.push('processor_interval');
   }

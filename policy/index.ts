@@ -71,5 +71,6 @@ export {
   VISA_CATEGORY_1,
 } from './never-retry';
 export { type PreviewInput, type PreviewResult, type PreviewStep, preview } from './preview';
+export { processorIntervalOf } from './processor-interval';
 export { alignToProcessor, nextAttemptTime, nextProcessorBoundary } from './schedule';
 export { type ConfigProblem, formatPath, type ValidationResult, validateConfig } from './validate';

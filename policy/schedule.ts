@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { RetryAction, RetryConfig } from './config-schema';
 import { parseIsoDuration, processorStepMs } from './duration';
 import { PolicyInputError } from './errors';
+import { processorIntervalOf } from './processor-interval';
 import { addDuration, formatUtc, localToInstant, offsetMs, parseInstant, toNaive } from './time';
 
 function durationOrThrow(text: string, field: string) {
@@ -65,9 +66,12 @@ export function alignToProcessor(at: string, processorInterval: string, zone: st
   return formatUtc(alignInstant(parseInstant(at, 'at'), processorInterval, zone));
 }
 
-/** Where executeNow moves the next attempt: the next processor run, or now when runs are continuous. */
-export function nextProcessorBoundary(config: RetryConfig, now: string): string {
-  return alignToProcessor(now, config.settings.processor_interval, config.settings.time_zone);
+/**
+ * Where executeNow moves the next attempt: the next processor run of the cycle's group (its
+ * `processor_interval`, else the settings'), or now when runs are continuous.
+ */
+export function nextProcessorBoundary(config: RetryConfig, now: string, groupId?: number): string {
+  return alignToProcessor(now, processorIntervalOf(config, groupId), config.settings.time_zone);
 }
 
 function specificTimeMs(
@@ -103,11 +107,16 @@ export function ruleTimeMs(failedAt: number, rule: RetryAction, zone: string): n
 }
 
 /**
- * The rule's time aligned to the processor, without guardrails (use `decide` for those).
- * Always strictly after `failedAt`.
+ * The rule's time aligned to the processor (of `groupId` when given, see `processorIntervalOf`),
+ * without guardrails (use `decide` for those). Always strictly after `failedAt`.
  */
-export function nextAttemptTime(config: RetryConfig, rule: RetryAction, failedAt: string): string {
-  const { time_zone, processor_interval } = config.settings;
+export function nextAttemptTime(
+  config: RetryConfig,
+  rule: RetryAction,
+  failedAt: string,
+  groupId?: number,
+): string {
+  const { time_zone } = config.settings;
   const raw = ruleTimeMs(parseInstant(failedAt, 'failed_at'), rule, time_zone);
-  return formatUtc(alignInstant(raw, processor_interval, time_zone));
+  return formatUtc(alignInstant(raw, processorIntervalOf(config, groupId), time_zone));
 }

@@ -10,17 +10,33 @@ import type { RetryConfig } from '../policy';
 export const DEMO_GROUP_NAME = 'Demo (short waits)';
 /** The account attribute the demo group filters on; only the demo's payments carry it. */
 export const DEMO_FIELD = 'demo';
-/** Seconds between the demo group's attempts (processor alignment comes on top, see below). */
+/** Seconds between the demo group's attempts. */
 export const DEMO_WAIT = 'PT5S';
+/**
+ * The demo group's own processor interval: exact times, so its retries come seconds apart whatever
+ * settings.processor_interval says (PT1H shipped), while every other group keeps the settings'.
+ */
+export const DEMO_PROCESSOR_INTERVAL = 'PT0S';
 
 const retry = { action: 'Retry', criteria: 'incremental_time', interval: DEMO_WAIT } as const;
 
 /**
  * The configuration with the demo group first (priority above every other group), or null when it is
- * there already. Other accounts never carry `account.demo`, so they are treated as before.
+ * there already. Other accounts never carry `account.demo`, so they are treated as before. A demo
+ * group added before groups had their own processor_interval gets DEMO_PROCESSOR_INTERVAL (else its
+ * retries would wait for the settings' processor runs); one that sets any interval is left alone.
  */
 export function withDemoGroup(config: RetryConfig): RetryConfig | null {
-  if (config.customer_groups.some((g) => g.name === DEMO_GROUP_NAME)) return null;
+  const existing = config.customer_groups.find((g) => g.name === DEMO_GROUP_NAME);
+  if (existing) {
+    if (existing.processor_interval !== undefined) return null;
+    return {
+      ...config,
+      customer_groups: config.customer_groups.map((g) =>
+        g === existing ? { ...g, processor_interval: DEMO_PROCESSOR_INTERVAL } : g,
+      ),
+    };
+  }
   const priorities = config.customer_groups.flatMap((g) => (g.priority === undefined ? [] : [g.priority]));
   return {
     ...config,
@@ -36,6 +52,7 @@ export function withDemoGroup(config: RetryConfig): RetryConfig | null {
           '*': retry,
           'Hard Decline': { action: 'Stop' as const },
         })),
+        processor_interval: DEMO_PROCESSOR_INTERVAL,
       },
       ...config.customer_groups,
     ],
@@ -60,7 +77,6 @@ export interface DemoSummary {
   /** amount_collected of the demo account's successful attempts, per currency. */
   recovered: Record<string, string>;
   groupAdded: boolean;
-  processorInterval: string;
 }
 
 const scripts: [string, string, string][] = [
@@ -79,19 +95,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const get = createJsonCaller(opts.api);
 
   const current = await operator.currentConfig<RetryConfig>();
+  const existed = current.config.customer_groups.some((g) => g.name === DEMO_GROUP_NAME);
   const next = withDemoGroup(current.config);
   if (next) {
     // If-Match: an edit made meanwhile is not overwritten (412 instead).
     await operator.putConfig(next, current.version);
-    log(`added the customer group "${DEMO_GROUP_NAME}" (waits ${DEMO_WAIT}) to the configuration`);
-  } else log(`the customer group "${DEMO_GROUP_NAME}" is already configured`);
-  const processorInterval = current.config.settings.processor_interval;
-  if (processorInterval !== 'PT0S') {
     log(
-      `note: settings.processor_interval is ${processorInterval}: every retry waits for the next processor run, ` +
-        'so the demo collects within a minute only with PT0S (or a step of seconds); that setting is global.',
+      existed
+        ? `set processor_interval ${DEMO_PROCESSOR_INTERVAL} on the customer group "${DEMO_GROUP_NAME}"`
+        : `added the customer group "${DEMO_GROUP_NAME}" (waits ${DEMO_WAIT}, processor_interval ${DEMO_PROCESSOR_INTERVAL}) to the configuration`,
     );
-  }
+  } else log(`the customer group "${DEMO_GROUP_NAME}" is already configured`);
 
   const run = opts.run ?? Date.now().toString(36);
   const accountId = `A-DEMO-${run}`;
@@ -142,7 +156,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
           .join(', ') || 'nothing yet'
       }); amount_recovered now: ${JSON.stringify(metrics.currency)}`,
   );
-  return { accountId, submitted: scripts.length, ...summary, groupAdded: next !== null, processorInterval };
+  return { accountId, submitted: scripts.length, ...summary, groupAdded: next !== null && !existed };
 }
 
 function collectedOf(

@@ -1,12 +1,10 @@
 // `npm run demo` (with `npm start` running): adds the "Demo (short waits)" customer group once, submits a
 // handful of failed payments with different simulator scripts, and waits (up to 90 s) for the money to
-// come back, printing progress, so the UI, the endpoints and the metrics have something to show.
-// `--exact-times` first sets settings.processor_interval to PT0S (global: it applies to every group).
+// come back, printing progress, so the UI, the endpoints and the metrics have something to show. The
+// group sets its own processor_interval (PT0S), so this works under any settings.processor_interval.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createOperatorClient } from '../client/operator';
 import { loadEnvOrExit } from '../config/env';
-import type { RetryConfig } from '../policy';
 import { runDemo } from './demo-flow';
 
 const env = loadEnvOrExit();
@@ -25,17 +23,6 @@ if (!creds) {
 }
 const baseUrl = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
 const api = { baseUrl, email: creds.email, token: creds.token };
-if (process.argv.includes('--exact-times')) {
-  const operator = createOperatorClient(api);
-  const current = await operator.currentConfig<RetryConfig>();
-  if (current.config.settings.processor_interval !== 'PT0S') {
-    const settings = { ...current.config.settings, processor_interval: 'PT0S' };
-    await operator.putConfig({ ...current.config, settings }, current.version);
-    process.stdout.write(
-      'set settings.processor_interval to PT0S (every group now retries at exact times)\n',
-    );
-  }
-}
 const summary = await runDemo({ api });
 process.stdout.write(
   `\nactive:  curl -u '${creds.email}:…' ${baseUrl}/api/v1/payments/active_account_cycle_information/${summary.accountId}\n` +

@@ -5,6 +5,7 @@ import {
   checkCharge,
   type GateVerdict,
   METHOD_ATTEMPT_WINDOW_DAYS,
+  processorIntervalOf,
   type RetryConfig,
 } from '../policy';
 import { localStore } from './charge';
@@ -53,11 +54,19 @@ export type RefusalPlan =
  * What the cycle does when the gate refuses the attempt due now. A never-retry code or the cycle limit
  * ends the cycle; the 20-in-30-days limit sends an execute's attempt back where the policy had put it
  * (when that is still ahead), and otherwise defers the attempt to the first processor boundary the
- * limit allows, or ends the cycle when that falls past its limit. Deterministic: no I/O, no clock.
+ * limit allows (the group's processor interval, as `decide` aligns), or ends the cycle when that falls
+ * past its limit. Deterministic: no I/O, no clock.
  */
 export function planRefusal(
   verdict: Extract<GateVerdict, { allowed: false }>,
-  ctx: { config: RetryConfig; execute: { policy_next: string | null } | null; now: string; deadline: number },
+  ctx: {
+    config: RetryConfig;
+    /** The cycle's customer group: its processor interval aligns the deferral. */
+    groupId: number;
+    execute: { policy_next: string | null } | null;
+    now: string;
+    deadline: number;
+  },
 ): RefusalPlan {
   const detail = { rule: verdict.rule, detail: verdict.detail };
   if (verdict.rule === 'never_retry') {
@@ -74,8 +83,11 @@ export function planRefusal(
       event: { reason: 'execute_refused', detail: { ...detail, next_attempt: policyNext } },
     };
   }
-  const { processor_interval, time_zone } = ctx.config.settings;
-  const at = alignToProcessor(verdict.earliest_at ?? ctx.now, processor_interval, time_zone);
+  const at = alignToProcessor(
+    verdict.earliest_at ?? ctx.now,
+    processorIntervalOf(ctx.config, ctx.groupId),
+    ctx.config.settings.time_zone,
+  );
   if (Date.parse(at) > ctx.deadline) {
     return {
       kind: 'end',

@@ -79,7 +79,9 @@ function registerExecute(state: CycleState): void {
     async (): Promise<ActionResult> => {
       const blocked = state.executeBlocked();
       if (blocked) return blocked;
-      const verdict = await gateCharge(state.gateRequest(nextProcessorBoundary(state.cfg, nowIso())));
+      const verdict = await gateCharge(
+        state.gateRequest(nextProcessorBoundary(state.cfg, nowIso(), state.group.id)),
+      );
       return state.executeConfirmed(verdict, nowIso());
     },
     actionValidator,

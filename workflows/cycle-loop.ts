@@ -118,6 +118,7 @@ async function chargeNext(state: CycleState, commands: CycleCommands): Promise<C
     if (!verdict.allowed) {
       const plan = planRefusal(verdict, {
         config: state.cfg,
+        groupId: state.group.id,
         execute: state.executeOverride,
         now: nowIso(),
         deadline: state.deadline(),

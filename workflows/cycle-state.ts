@@ -447,7 +447,7 @@ export class CycleState {
     this.legacyUnpaused = false;
     // Missed time is not made up with a burst: an overdue attempt moves to the next boundary.
     if (this.nextAttempt === null || Date.parse(this.nextAttempt) < Date.parse(now)) {
-      this.nextAttempt = nextProcessorBoundary(this.config, now);
+      this.nextAttempt = nextProcessorBoundary(this.config, now, this.group.id);
     }
     this.note({ reason: 'resumed', detail: { next_attempt: this.nextAttempt } });
     this.changes++;
@@ -483,7 +483,7 @@ export class CycleState {
   private pullForward(now: string): void {
     const c = this.cfg;
     if (this.override === null) this.override = { policy_next: this.nextAttempt };
-    this.nextAttempt = nextProcessorBoundary(c, now);
+    this.nextAttempt = nextProcessorBoundary(c, now, this.group.id);
     const last = this.attempts.at(-1);
     if (last && last.action === 'Retry') {
       last.api_updated_retry_time = formatLocal(Date.parse(now), c.settings.time_zone);
@@ -651,7 +651,7 @@ export class CycleState {
     const { payment_method_id } = parsed.data;
     this.paymentMethodId = payment_method_id;
     if (this.config?.settings.retry_on_payment_method_update && !this.paused) {
-      this.nextAttempt = nextProcessorBoundary(this.config, now);
+      this.nextAttempt = nextProcessorBoundary(this.config, now, this.group.id);
     }
     this.note({
       reason: 'payment_method_updated',

@@ -373,6 +373,8 @@ export interface paths {
                             }[];
                             /** Format: uri */
                             final_webhook?: string;
+                            /** @description The processor interval of this group's cycles; default settings.processor_interval */
+                            processor_interval?: string;
                         }[];
                     };
                 };
@@ -539,6 +541,8 @@ export interface paths {
                             }[];
                             /** Format: uri */
                             final_webhook?: string;
+                            /** @description The processor interval of this group's cycles; default settings.processor_interval */
+                            processor_interval?: string;
                         }[];
                     };
                 };
@@ -1771,6 +1775,8 @@ export interface components {
                     }[];
                     /** Format: uri */
                     final_webhook?: string;
+                    /** @description The processor interval of this group's cycles; default settings.processor_interval */
+                    processor_interval?: string;
                 }[];
             };
             /** @example 2026-11-22T10:00:00.000Z */
@@ -1960,6 +1966,8 @@ export interface components {
                     }[];
                     /** Format: uri */
                     final_webhook?: string;
+                    /** @description The processor interval of this group's cycles; default settings.processor_interval */
+                    processor_interval?: string;
                 }[];
             };
         };

@@ -184,6 +184,61 @@ describe.each(dbKinds)('retry configuration API on %s', (kind: DbKind) => {
     });
     expect(group.status).toBe(400);
   });
+
+  it("takes a customer group's processor_interval: validated as the settings', previewed at its times, documented", async () => {
+    const exact = { ...highValueGroup, processor_interval: 'PT0S' };
+    const draft = { ...defaultConfig, customer_groups: [exact, ...defaultConfig.customer_groups] };
+    expect(draft.settings.processor_interval).toBe('PT1H');
+    const ok = await t.json('POST', '/api/v1/config/validate', draft);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ success: true, warnings: [] });
+
+    const bad = await t.json('POST', '/api/v1/config/validate', {
+      ...draft,
+      customer_groups: [{ ...exact, processor_interval: 'PT7H' }, ...defaultConfig.customer_groups],
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as ErrorBody).errors).toEqual([
+      {
+        path: 'customer_groups[0].processor_interval',
+        message:
+          'processor_interval must divide 24 hours evenly (e.g. PT15M, PT1H, PT6H, P1D), or be PT0S for exact times',
+      },
+    ]);
+
+    // 10:17 + PT24H: the group's cycles run at exact times, the catch-all's still on the hour.
+    const ask = (account: Record<string, unknown>) =>
+      t.json('POST', '/api/v1/config/preview', {
+        gateway_id: 'sim',
+        gateway_response_code: 'insufficient_funds',
+        attempt_number: 1,
+        account,
+        failed_at: '2026-11-22T10:17:00.000Z',
+        config: draft,
+      });
+    const mine = (await (await ask({ country: 'US', balance: 800 })).json()) as Record<string, unknown>;
+    expect(mine).toMatchObject({ customer_group: { id: 2 }, next_attempt: '2026-11-23T10:17:00.000Z' });
+    expect(mine.decision).toMatchObject({ adjustments: [] });
+    const others = (await (await ask({ country: 'FR' })).json()) as Record<string, unknown>;
+    expect(others).toMatchObject({ customer_group: { id: 1 } });
+    expect(String(others.next_attempt).slice(14)).toBe('00:00.000Z');
+
+    const stored = await t.json('PUT', '/api/v1/config', draft);
+    expect(stored.status).toBe(200);
+    const back = (await (await t.json('GET', '/api/v1/config')).json()) as Stored;
+    expect(back.config.customer_groups[0]?.processor_interval).toBe('PT0S');
+    expect(back.config.customer_groups.at(-1)).not.toHaveProperty('processor_interval');
+
+    type Props = { properties?: Record<string, { description?: string; items?: Props } & Props> };
+    const doc = (await (await t.app.request('/openapi.json')).json()) as {
+      components: { schemas: Record<string, Props> };
+    };
+    const group =
+      doc.components.schemas.StoredRetryConfig?.properties?.config?.properties?.customer_groups?.items;
+    expect(group?.properties?.processor_interval?.description).toBe(
+      "The processor interval of this group's cycles; default settings.processor_interval",
+    );
+  });
 });
 
 // One driver is enough here: the limiter counts failed logins in memory; the credential lookup it

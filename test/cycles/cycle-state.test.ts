@@ -259,6 +259,47 @@ describe('CycleState: pause, resume, execute', () => {
     expect(reasons(s)).toEqual(['paused', 'resumed', 'execute_now', 'closing']);
   });
 
+  it("aligns to its customer group's processor_interval: decisions, executeNow, resume, a new payment method", () => {
+    // Settings PT1H; group 3 runs at exact times. The same messages on a group-2 cycle align to the hour.
+    const hourly = {
+      ...config,
+      settings: { ...config.settings, processor_interval: 'PT1H' },
+      customer_groups: config.customer_groups.map((g) =>
+        g.id === 3 ? { ...g, processor_interval: 'PT0S' } : g,
+      ),
+    };
+    const failedAt = '2026-05-05T10:17:03.000Z';
+    const cycleIn = (id: number) => {
+      const g = hourly.customer_groups.find((x) => x.id === id);
+      if (!g) throw new Error(`no group ${id}`);
+      const s = CycleState.open(payment({ failed_at: failedAt }), [], FLAGS, failedAt);
+      s.configure({ config: hourly, version: 3, lifecycle_webhooks: false, group: { id, name: g.name } });
+      s.openedAs({ cycle_id: 7, billing_cycle_id: 'BillingCycle-7' });
+      const queued = s.nextQueued();
+      if (!queued || !('payment' in queued)) throw new Error('nothing queued');
+      const attempt = s.externalAttemptOf(queued.payment, 'Transaction-1', failedAt);
+      s.admit(queued.payment, attempt);
+      s.applyDecision(attempt);
+      return s;
+    };
+    const exact = cycleIn(3);
+    const aligned = cycleIn(2);
+    expect(exact.nextAttempt).toBe('2026-05-05T10:17:05.000Z'); // + PT2S
+    expect(aligned.nextAttempt).toBe('2026-05-05T12:00:00.000Z'); // + PT1H, then the hour
+    const now = '2026-05-05T10:20:09.000Z';
+    for (const s of [exact, aligned]) s.executeNow(now, true);
+    expect([exact.nextAttempt, aligned.nextAttempt]).toEqual([now, '2026-05-05T11:00:00.000Z']);
+    const later = '2026-05-05T13:41:00.000Z';
+    for (const s of [exact, aligned]) {
+      s.pause();
+      s.resume(later);
+    }
+    expect([exact.nextAttempt, aligned.nextAttempt]).toEqual([later, '2026-05-05T14:00:00.000Z']);
+    const after = '2026-05-05T14:05:00.000Z';
+    for (const s of [exact, aligned]) s.paymentMethodUpdated({ payment_method_id: 'pm-2' }, after);
+    expect([exact.nextAttempt, aligned.nextAttempt]).toEqual([after, '2026-05-05T15:00:00.000Z']);
+  });
+
   it('executeNow before charge-gate keeps the old state "paused but not paused", across continue-as-new', () => {
     const s = running(payment(), { claims: false, isoAmounts: false });
     s.pause();

@@ -6,7 +6,7 @@ import { testConfig } from '../support/test-config';
 
 const DAY = 86_400_000;
 const now = '2026-05-05T10:00:00.000Z';
-const ctx = { config: testConfig(), execute: null, now, deadline: Date.parse(now) + 60 * DAY };
+const ctx = { config: testConfig(), groupId: 1, execute: null, now, deadline: Date.parse(now) + 60 * DAY };
 const limit = {
   allowed: false as const,
   rule: 'method_attempt_limit' as const,
@@ -51,6 +51,24 @@ describe('planRefusal', () => {
     expect(planRefusal(limit, { ...ctx, deadline: Date.parse(now) + DAY })).toMatchObject({
       kind: 'end',
       status: 'expired',
+    });
+  });
+
+  it("aligns a deferral to the cycle's group: its own processor_interval, else the settings'", () => {
+    const base = testConfig();
+    const config = {
+      ...base,
+      settings: { ...base.settings, processor_interval: 'PT1H' },
+      customer_groups: base.customer_groups.map((g) =>
+        g.id === 3 ? { ...g, processor_interval: 'PT0S' } : g,
+      ),
+    };
+    const offBoundary = { ...limit, earliest_at: '2026-05-20T10:30:00.000Z' };
+    expect(planRefusal(offBoundary, { ...ctx, config, groupId: 3 })).toMatchObject({
+      next_attempt: '2026-05-20T10:30:00.000Z',
+    });
+    expect(planRefusal(offBoundary, { ...ctx, config, groupId: 2 })).toMatchObject({
+      next_attempt: '2026-05-20T11:00:00.000Z',
     });
   });
 });
