@@ -11,7 +11,6 @@ export function useApi<T>(
 ): [Loaded<T>, () => void] {
   const [value, setValue] = useState<Loaded<T>>({ state: 'loading' });
   const [round, setRound] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what the read depends on.
   useEffect(() => {
     let current = true;
     read().then(

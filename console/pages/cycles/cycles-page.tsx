@@ -58,7 +58,6 @@ export function CyclesPage() {
     setNext(data.next_cursor);
   };
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new query string is a new list.
   useEffect(() => {
     setDraft(query);
     void load(null);

@@ -46,7 +46,6 @@ export function RecoveryTable(props: {
           {props.rows.map((r) => (
             <tr key={r.key}>
               {r.cells.map((c, i) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: the cells of a row have fixed positions.
                 <td key={i}>{c}</td>
               ))}
               <td class="num">{r.attempts}</td>
