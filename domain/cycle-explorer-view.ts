@@ -114,29 +114,29 @@ export interface StoredCycleDetail extends StoredCycle {
   events: StoredCycleEvent[];
 }
 
-export interface TimelineAttempt {
-  attempt_number: number;
-  time_of_execution: string;
-  source: string;
-  cpr_generated: boolean;
-  success: boolean;
-  amount: string;
-  amount_collected: string;
-  currency: string;
-  gateway_code: string;
-  /** The gateway's message. */
-  gateway_response: string;
-  label: string;
-  level: 'code' | 'description';
-  action: 'Retry' | 'Stop' | null;
-  retry_next: string | null;
-  retry_next_at: string | null;
-  /** The rule that decided (e.g. `Soft Decline, attempt 2 of 4`), as the policy wrote it. */
-  retry_criteria: string | null;
-  api_updated_retry_time: string | null;
-  gateway_payment_id: string | null;
-  payment_method_id: string;
-}
+/** An attempt as the timeline shows it: the stored record's own fields, nothing renamed. */
+export type TimelineAttempt = Pick<
+  AttemptRecord,
+  | 'attempt_number'
+  | 'time_of_execution'
+  | 'source'
+  | 'cpr_generated'
+  | 'success'
+  | 'amount'
+  | 'amount_collected'
+  | 'currency'
+  | 'gateway_code'
+  | 'gateway_response'
+  | 'label'
+  | 'level'
+  | 'action'
+  | 'retry_next'
+  | 'retry_next_at'
+  | 'retry_criteria'
+  | 'api_updated_retry_time'
+  | 'gateway_payment_id'
+  | 'payment_method_id'
+>;
 
 export interface TimelineEvent {
   seq: number;

@@ -110,21 +110,8 @@ export interface EndingCycle {
   attempt_count: number;
 }
 
-interface EndingRow {
-  id: string;
-  billing_cycle_id: string;
-  document_type: 'invoice' | 'debit_memo';
-  document_id: string;
-  account_id: string;
-  customer_group_name: string;
-  amount: string;
-  outstanding: string;
-  currency: string;
-  status: 'in_retry' | 'paused';
-  next_attempt_at: string | null;
-  ends_at: string;
-  attempt_count: string;
-}
+/** As the driver returns it: bigints and counts as text. */
+type EndingRow = Omit<EndingCycle, 'id' | 'attempt_count'> & { id: string; attempt_count: string };
 
 const iso = (text: string) => new Date(text).toISOString();
 
