@@ -88,6 +88,8 @@ describe('npm start (the all-in-one system)', () => {
       90_000,
     );
     expect(stdout).toContain(`${api}/docs`);
+    // The console is served by this process, built at start (no separate command).
+    expect(stdout).toMatch(new RegExp(`console +${api}/console`));
     expect(stdout).toContain(`http://127.0.0.1:${uiPort}`);
     expect(stdout).toMatch(/login +dev@localhost \/ cpr_/);
 
@@ -98,6 +100,11 @@ describe('npm start (the all-in-one system)', () => {
       30_000,
     );
     expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
+    const consolePage = await fetch(`${api}/console`);
+    expect(consolePage.status).toBe(200);
+    expect(consolePage.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const bundle = (await consolePage.text()).match(/src="(\/console\/assets\/app\.js[^"]*)"/)?.[1];
+    expect((await fetch(`${api}${bundle}`)).status).toBe(200);
     expect(existsSync(join(dataDir, 'pglite'))).toBe(true);
     expect(existsSync(join(dataDir, 'temporal.sqlite'))).toBe(true);
     const creds = JSON.parse(readFileSync(join(dataDir, 'dev-credentials.json'), 'utf8')) as {
