@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso/router';
-import { api, setSessionHooks } from './api/client';
+import { api, messageOf, setSessionHooks } from './api/client';
 import { Layout } from './components/layout';
 import { CyclePage } from './pages/cycle';
 import { CyclesPage } from './pages/cycles';
@@ -9,6 +9,9 @@ import { NotFoundPage } from './pages/not-found';
 import { RulesPage } from './pages/rules';
 import { SignInPage } from './pages/sign-in';
 import { type Session, SessionContext, sessionOf } from './session';
+
+/** The server's answer when the request carried no session cookie at all (api/auth.ts). */
+const NOT_SIGNED_IN = 'Not signed in';
 
 type Gate =
   | { state: 'loading' }
@@ -42,11 +45,13 @@ export function App() {
 
   useEffect(() => {
     // The HttpOnly cookie may still hold a session from before a reload: ask the server.
-    void api
-      .GET('/api/v1/session')
-      .then(({ data }) =>
-        setGate(data ? { state: 'in', session: sessionOf(data) } : { state: 'signed-out' }),
-      );
+    void api.GET('/api/v1/session').then(({ data, error }) => {
+      if (data) return setGate({ state: 'in', session: sessionOf(data) });
+      // A cookie the server no longer honours (expired, signed out elsewhere, token revoked) says
+      // why; a browser that simply never signed in gets the plain form.
+      const message = messageOf(error, '');
+      setGate({ state: 'signed-out', ...(message && message !== NOT_SIGNED_IN ? { message } : {}) });
+    });
   }, []);
 
   // The server ends the session at its expiry; the page follows at the same moment.

@@ -41,6 +41,11 @@ function findTransition(zone: string, from: number, to: number, offset: number):
 function alignUpMs(instant: number, stepMs: number, zone: string, depth = 0): number {
   if (stepMs === 0) return instant;
   const o = offsetMs(zone, instant);
+  // The instant of a spring-forward transition is itself a boundary when the wall-clock times the
+  // clock skipped held one (e.g. a 00:00 run in a zone that jumps from 00:00 to 01:00): that run
+  // happens at the jump, so aligning the jump again must keep it, not move on to the next boundary.
+  const before = offsetMs(zone, instant - 1);
+  if (before < o && ceilTo(instant + before, stepMs) < instant + o) return instant;
   const candidate = ceilTo(instant + o, stepMs) - o;
   if (offsetMs(zone, candidate) === o || depth > 4) return candidate;
   const transition = findTransition(zone, instant, candidate, o);

@@ -175,6 +175,16 @@ function isBoundary(z: string, t: number, stepMs: number): boolean {
   );
 }
 
+describe('processor alignment at a spring-forward jump', () => {
+  it('keeps the jump as the run of the skipped boundary when aligned again (found by the property below)', () => {
+    // Havana jumps from 00:00 to 01:00 on 2041-03-10: the 00:00 run of a PT2H processor happens at
+    // the jump (05:00 UTC); aligning that instant again must keep it (it answered 06:00 UTC).
+    const first = alignToProcessor(new Date(2246497200001).toISOString(), 'PT2H', 'America/Havana');
+    expect(first).toBe('2041-03-10T05:00:00.000Z');
+    expect(alignToProcessor(first, 'PT2H', 'America/Havana')).toBe(first);
+  });
+});
+
 describe('processor alignment properties', () => {
   it('is at or after the input, on a boundary, idempotent, and the first boundary', () => {
     fc.assert(
