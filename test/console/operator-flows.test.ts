@@ -226,6 +226,55 @@ describe.each<DbKind>(dbKinds)('operator console on %s', (kind) => {
     await context.close();
   });
 
+  it('shows the refusal by the network rules, and a manual retry with its reason', async () => {
+    const { context, page, problems } = await operatorPage();
+    // The card answered a never-retry code in an earlier cycle: no later charge may use it.
+    const card = `sim.approve#lost-${kind}-${Date.now()}`;
+    const lost = failedPayment('sim.approve', {
+      payment_method_id: card,
+      gateway_response_code: 'lost_card',
+      gateway_response_message: 'Lost card',
+    });
+    await sys.harness.cycles.submit(lost);
+    await eventually(async () => {
+      const body = await apiGet(`/api/v1/payments/invoice_cycle_history/${lost.invoice_id}`);
+      return (body.cycles as { status: string }[])[0]?.status === 'Cycle Complete' ? true : undefined;
+    });
+    const refusedCycle = await sys.harness.cycles.submit(
+      failedPayment('sim.insufficient_funds', { payment_method_id: card, account: { segment: 'slow' } }),
+    );
+    await page.goto(`/console/cycles/${refusedCycle.cycle_id}`);
+    await page.getByRole('button', { name: 'Retry now' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Retry now' }).click();
+    const answer = page.locator('[data-answer]');
+    await answer.filter({ hasText: 'refused' }).waitFor();
+    expect(await answer.textContent()).toMatch(/refused \(rule: never_retry\).*lost_card/);
+    expect(await answer.getAttribute('class')).toBe('warning');
+    await screenshot(page, 'cycle-refused');
+
+    // A manual retry, offered once a cycle has ended without the money (here: removed); the reason is
+    // asked for, and the answer is the API's.
+    const manual = await sys.harness.cycles.submit(
+      failedPayment('sim.approve', { account: { segment: 'slow' } }),
+    );
+    await page.goto(`/console/cycles/${manual.cycle_id}`);
+    expect(await page.getByRole('button', { name: 'Manual retry' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await answer.filter({ hasText: 'removed' }).waitFor();
+    await page.locator('h1 .badge.removed').waitFor();
+    await page.getByRole('button', { name: 'Manual retry' }).click();
+    const dialog = page.getByRole('dialog');
+    expect(await dialog.getByRole('button', { name: 'Charge now' }).isDisabled()).toBe(true);
+    await dialog.getByLabel('Reason').fill('customer called: new card on file');
+    await dialog.getByRole('button', { name: 'Charge now' }).click();
+    await answer.filter({ hasText: 'Manual retry' }).waitFor();
+    expect(await answer.textContent()).toMatch(/Manual retry: Captured/);
+    await screenshot(page, 'cycle-manual-retry');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('shows a viewer everything and no action, and the API refuses its writes with 403', async () => {
     const { context, page } = await newConsolePage(browser, sys.baseUrl);
     await signIn(page, viewer.email, viewer.token);

@@ -36,7 +36,7 @@ const TEXT: Record<Action, { button: string; title: string; confirm: string; bod
     button: 'Manual retry',
     title: 'Charge the card once now?',
     confirm: 'Charge now',
-    body: 'One charge outside the schedule, checked by the card-network rules. Say why (kept with the retry).',
+    body: 'One charge of the card for what is still outstanding, checked by the card-network rules first. Say why (kept with the retry).',
   },
 };
 
@@ -57,6 +57,8 @@ export function CycleActions(props: {
   cycleId: number;
   active: boolean;
   paused: boolean;
+  /** Ended without the money (stopped, removed, error): where a manual retry is allowed (SmartPay's rule). */
+  failed: boolean;
   onDone: () => void;
 }) {
   const [open, setOpen] = useState<Action | null>(null);
@@ -90,9 +92,13 @@ export function CycleActions(props: {
     props.onDone();
   };
 
+  // While the rules still retry, the operator steers them; once a cycle has ended without the money,
+  // one charge by hand is what is left (the API refuses a manual retry on a cycle still retrying).
   const available: Action[] = props.active
-    ? ['execute', props.paused ? 'resume' : 'pause', 'manual', 'remove']
-    : [];
+    ? ['execute', props.paused ? 'resume' : 'pause', 'remove']
+    : props.failed
+      ? ['manual']
+      : [];
   const current = open ? TEXT[open] : null;
   return (
     <div>

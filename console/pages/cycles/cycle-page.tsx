@@ -135,6 +135,7 @@ export function CyclePage() {
                 cycleId={cycle.id}
                 active={active}
                 paused={cycle.status === 'paused'}
+                failed={['stopped', 'removed', 'error'].includes(cycle.status_group)}
                 onDone={reload}
               />
             )}
