@@ -187,5 +187,5 @@ describe('npm start (the all-in-one system)', () => {
     ).catch(() => tree.filter(alive).map((p) => `${p}: ${commandOf(p)}`));
     expect(leftovers).toEqual([]);
     expect(pgrep(join(dataDir, 'temporal.sqlite'))).toEqual([]);
-  });
+  }, 240_000); // A whole system boots (Temporal dev server, simulator, PGlite, worker, API): minutes on a loaded machine.
 });
