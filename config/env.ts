@@ -80,6 +80,21 @@ export const envSchema = z.object({
       .optional(),
   ),
   CPR_TOKEN: optionalString.pipe(apiToken.optional()),
+  STRIPE_SECRET_KEY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_\S+$/, { error: 'a Stripe secret or restricted key (sk_… or rk_…)' })
+      .optional(),
+  ),
+  STRIPE_WEBHOOK_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^whsec_\S+$/, { error: "a webhook endpoint's signing secret (whsec_…)" })
+      .optional(),
+  ),
+  STRIPE_API_BASE: optionalString.pipe(
+    z.url({ protocol: /^https?$/, error: 'an http(s):// URL' }).default('https://api.stripe.com'),
+  ),
   SESSION_TTL_MINUTES: z.coerce
     .number({ error: sessionTtl })
     .int({ error: sessionTtl })
@@ -122,6 +137,12 @@ export const envDescriptions: Record<keyof Env, string> = {
   CPR_EMAIL:
     'login of `npm run cli` when it goes through a running `npm start`; unset means the bootstrap user, else `DATA_DIR/dev-credentials.json`',
   CPR_TOKEN: "that login's API token",
+  STRIPE_SECRET_KEY:
+    'Stripe secret (or restricted) key; set, it enables the gateway id `stripe` (charges through PaymentIntents, or the invoice itself for cycles the Stripe connector opened)',
+  STRIPE_WEBHOOK_SECRET:
+    'signing secret of the Stripe webhook endpoint; set (with `STRIPE_SECRET_KEY`), it enables the Billing connector at `POST /connectors/stripe/webhook`',
+  STRIPE_API_BASE:
+    "where the Stripe SDK sends its requests (e.g. a `stripe-mock` or a test server); Stripe's own API by default",
   SESSION_TTL_MINUTES:
     'how long an operator console sign-in lasts, in minutes; the session ends earlier at sign-out or when its token is revoked',
 };
@@ -135,6 +156,10 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     if ((result.data.CPR_BOOTSTRAP_USER === undefined) !== (result.data.CPR_BOOTSTRAP_TOKEN === undefined)) {
       throw new EnvError('CPR_BOOTSTRAP_USER and CPR_BOOTSTRAP_TOKEN must be set together');
     }
+    if (result.data.STRIPE_WEBHOOK_SECRET !== undefined && result.data.STRIPE_SECRET_KEY === undefined) {
+      // The connector reads each invoice from Stripe before it acts, and its cycles charge through Stripe.
+      throw new EnvError('STRIPE_WEBHOOK_SECRET needs STRIPE_SECRET_KEY as well');
+    }
     if ((result.data.CPR_EMAIL === undefined) !== (result.data.CPR_TOKEN === undefined)) {
       throw new EnvError('CPR_EMAIL and CPR_TOKEN must be set together');
     }
@@ -143,7 +168,13 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '');
     const got = source[name];
-    const shown = ['CPR_BOOTSTRAP_TOKEN', 'CPR_TOKEN', 'DATABASE_URL'].includes(name)
+    const shown = [
+      'CPR_BOOTSTRAP_TOKEN',
+      'CPR_TOKEN',
+      'DATABASE_URL',
+      'STRIPE_SECRET_KEY',
+      'STRIPE_WEBHOOK_SECRET',
+    ].includes(name)
       ? '(hidden)'
       : JSON.stringify(got);
     return `${name}=${shown}: expected ${issue.message}`;

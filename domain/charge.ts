@@ -1,3 +1,5 @@
+import type { DocumentRef } from './failed-payment';
+
 // One charge as every gateway adapter takes and answers it (activities/gateway/port.ts says what a
 // result means against a thrown error), and the one idempotency key an attempt charges under.
 
@@ -13,6 +15,15 @@ export interface ChargeRequest {
   /** `chargeKey(cycle, attempt)`; reused verbatim on every retry of the same attempt. */
   idempotency_key: string;
   metadata?: Record<string, string>;
+  // Who pays for what, from the cycle's first failed payment. Optional because charges scheduled
+  // before they were added carry none; a gateway that charges a customer's saved method (Stripe)
+  // needs the account, and one that owns the document (a Stripe invoice) pays the document itself.
+  account_id?: string;
+  /** The failed payment's `account` fields (e.g. `stripe_customer_id`). */
+  account?: Record<string, unknown>;
+  document?: DocumentRef;
+  /** The failed payment's `source` (e.g. `stripe_billing` for the Stripe Billing connector). */
+  source?: string;
 }
 
 export interface ChargeResult {

@@ -22,6 +22,7 @@ const SOURCE_FOLDERS = [
   'policy',
   'runtime',
   'sim',
+  'stripe',
   'temporal',
   'worker',
   'workflows',
@@ -143,6 +144,20 @@ describe('the dependency rule', () => {
           .map((t) => `${f} -> ${t}`),
       );
     expect(intoConsole).toEqual([]);
+  });
+
+  it('stripe/ (the Stripe integration) imports only domain/, stripe/, zod and the stripe SDK', () => {
+    const broken = files
+      .filter((f) => top(f) === 'stripe')
+      .flatMap((f) =>
+        (edges.get(f) ?? []).flatMap((t) =>
+          ('pkg' in t && !['zod', 'stripe'].includes(t.pkg) && !t.pkg.startsWith('node:')) ||
+          ('file' in t && !['stripe', 'domain'].includes(top(t.file)))
+            ? [`${f} -> ${'pkg' in t ? t.pkg : t.file}`]
+            : [],
+        ),
+      );
+    expect(broken).toEqual([]);
   });
 
   it('outside workflows/ and worker/, only the message contract of workflows/ is imported', () => {
