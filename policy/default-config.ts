@@ -8,6 +8,7 @@ import {
   WILDCARD,
 } from './constants';
 import { ISO_CARD_STATUS, NEVER_RETRY_NAMES, VISA_CATEGORY_1 } from './never-retry';
+import { STRIPE_DECLINE_LABELS } from './stripe-codes';
 
 const map = (gateway_id: string, label: string, codes: readonly string[]): ResponseCodeMapping[] =>
   codes.map((code) => ({ gateway_id, code, label }));
@@ -41,6 +42,13 @@ const SIM_CODES: ResponseCodeMapping[] = [
     'rate_limit',
   ]),
 ];
+
+/** Stripe's decline and error codes (gateway "stripe"; policy/stripe-codes.ts says why each label). */
+const STRIPE_CODES: ResponseCodeMapping[] = Object.entries(STRIPE_DECLINE_LABELS).map(([code, label]) => ({
+  gateway_id: 'stripe',
+  code,
+  label,
+}));
 
 /** Stripe decline codes and ISO-8583 response codes, for any gateway that reports them. */
 const ANY_GATEWAY_CODES: ResponseCodeMapping[] = [
@@ -140,7 +148,7 @@ export const defaultConfig: RetryConfig = deepFreeze({
     { name: SOFT_DECLINE, description: 'May succeed later (funds, limits, generic declines)' },
     { name: SYSTEM_ERROR, description: 'Gateway or issuer outage; retried within hours' },
   ],
-  response_codes: [...SIM_CODES, ...ANY_GATEWAY_CODES],
+  response_codes: [...SIM_CODES, ...STRIPE_CODES, ...ANY_GATEWAY_CODES],
   customer_groups: [
     {
       id: ALL_REMAINING_CUSTOMERS_ID,

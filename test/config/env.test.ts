@@ -29,8 +29,27 @@ describe('environment', () => {
       'CPR_BOOTSTRAP_TOKEN=(hidden): expected 32 to 200',
     ],
     [{ CPR_BOOTSTRAP_USER: 'a@b.co' }, 'CPR_BOOTSTRAP_USER and CPR_BOOTSTRAP_TOKEN must be set together'],
+    [{ STRIPE_SECRET_KEY: 'pk_test_123' }, 'STRIPE_SECRET_KEY=(hidden): expected a Stripe secret'],
+    [{ STRIPE_WEBHOOK_SECRET: 'secret' }, 'STRIPE_WEBHOOK_SECRET=(hidden): expected'],
+    [{ STRIPE_WEBHOOK_SECRET: 'whsec_abc' }, 'STRIPE_WEBHOOK_SECRET needs STRIPE_SECRET_KEY as well'],
+    [{ STRIPE_API_BASE: 'ftp://x' }, 'STRIPE_API_BASE="ftp://x": expected an http(s):// URL'],
   ])('rejects %o naming the variable and the expected form', (source, message) => {
     expect(() => loadEnv(source)).toThrow(message);
+  });
+
+  it("enables Stripe only with a key, against Stripe's own API unless told otherwise", () => {
+    const none = loadEnv({});
+    expect(none.STRIPE_SECRET_KEY).toBeUndefined();
+    expect(none.STRIPE_API_BASE).toBe('https://api.stripe.com');
+    const both = loadEnv({
+      STRIPE_SECRET_KEY: 'sk_test_abc',
+      STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+      STRIPE_API_BASE: 'http://127.0.0.1:12111',
+    });
+    expect(both).toMatchObject({
+      STRIPE_SECRET_KEY: 'sk_test_abc',
+      STRIPE_API_BASE: 'http://127.0.0.1:12111',
+    });
   });
 
   it('treats empty strings as unset', () => {
