@@ -7,7 +7,7 @@ import { attempts } from '../../db/schema';
 import { chargeKey } from '../../domain/charge';
 import type { CycleDetails } from '../../domain/cycle-details';
 import { documentOf } from '../../domain/failed-payment';
-import { STRIPE_GATEWAY_ID } from '../../stripe/billing-source';
+import { STRIPE_BILLING_SOURCE, STRIPE_GATEWAY_ID } from '../../stripe/billing-source';
 import { testApp } from '../support/api';
 import { failedPayment, type Harness, startHarness, testConfig } from '../support/cycle-harness';
 import { type DbKind, dbKinds } from '../support/databases';
@@ -76,6 +76,36 @@ describe.each(dbKinds)('cycles charging through Stripe on %s', (kind: DbKind) =>
       .from(attempts)
       .where(and(eq(attempts.cycleId, cycle_id), eq(attempts.attemptNumber, 2)));
     expect(row).toMatchObject({ idempotencyKey: key, gatewayPaymentId: pis[0]?.id, success: true });
+  });
+
+  it('a cycle the Stripe Billing connector opened pays the Stripe invoice itself, under the attempt key', async () => {
+    const customer = fake.addCustomer({}).id;
+    const invoice = fake.addInvoice({ customer, amount: 2500 });
+    const payment = failedPayment('pm_card_visa', {
+      gateway_id: STRIPE_GATEWAY_ID,
+      payment_method_id: 'pm_card_visa',
+      invoice_id: invoice.id,
+      amount: '25.00',
+      source: STRIPE_BILLING_SOURCE,
+      account: { stripe_customer_id: customer },
+    });
+    const { cycle_id } = await h.cycles.submit(payment);
+    const final = (await h.cycles.handle(documentOf(payment)).result()) as CycleDetails;
+    expect(final.status).toBe('collected');
+    expect(invoice).toMatchObject({ status: 'paid', amount_remaining: 0 });
+    expect(invoice.payment_intents).toHaveLength(1);
+    const key = chargeKey(cycle_id, 2);
+    const sent = fake.requests.filter((r) => r.method === 'POST' && r.idempotencyKey === key);
+    expect(sent.map((r) => r.path)).toEqual([`/v1/invoices/${invoice.id}/pay`]);
+    const [row] = await h.db.db
+      .select()
+      .from(attempts)
+      .where(and(eq(attempts.cycleId, cycle_id), eq(attempts.attemptNumber, 2)));
+    expect(row).toMatchObject({
+      success: true,
+      amountCollected: '25.0000',
+      gatewayPaymentId: invoice.payment_intents[0],
+    });
   });
 
   it('every charge of a cycle, and its manual retry, is for the same Stripe customer', async () => {
