@@ -89,6 +89,7 @@ export function createStripeAdapter(config: StripeAdapterConfig): GatewayAdapter
       );
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason;
+      // A search answers no card error, so the currency (which only shapes a decline's zero) is moot.
       const o = errorOutcome(err, 'USD');
       if (o.kind === 'rejected') throw rejected(key, o, 'lookup of');
       throw unavailable(
