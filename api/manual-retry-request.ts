@@ -1,6 +1,12 @@
 import type { ManualRetryClient } from '../client/manual-retries';
-import { createManualRetry, type ManualRetryTarget, manualRetryById } from '../db/billing-cycle-queries';
+import {
+  type CycleRow,
+  createManualRetry,
+  type ManualRetryTarget,
+  manualRetryById,
+} from '../db/billing-cycle-queries';
 import type { Db } from '../db/client';
+import { openingPayerOf } from '../db/payment-claims';
 import { type ManualRetryView, manualRetryView } from '../domain/smartpay-view';
 import type { Logger } from '../log/logger';
 import { ApiError } from './errors';
@@ -36,6 +42,9 @@ export async function requestManualRetry(
   req: ManualRetryRequest,
 ): Promise<ManualRetryAnswer> {
   const { db, manualRetries, log } = deps;
+  // The retry charges for the same customer and document as the cycle did: what the cycle row lacks
+  // (the opening payment's account fields and source) is read from that payment's claim.
+  const withPayer = async (cycle: CycleRow) => ({ ...cycle, openingPayer: await openingPayerOf(db, cycle) });
   const run = async () => {
     const created = await createManualRetry(db, {
       ...req.target,
@@ -56,9 +65,12 @@ export async function requestManualRetry(
         if (created.pending) {
           // A retry whose start was lost (crash, Temporal down) is started now; its key makes it safe.
           const pending = created.pending;
-          await manualRetries.ensureStarted(pending, created.cycle).catch((err: unknown) => {
-            log.warn({ err, retry: pending.retryId }, 'could not resume a pending manual retry');
-          });
+          const cycle = created.cycle;
+          await withPayer(cycle)
+            .then((c) => manualRetries.ensureStarted(pending, c))
+            .catch((err: unknown) => {
+              log.warn({ err, retry: pending.retryId }, 'could not resume a pending manual retry');
+            });
         }
         throw new ApiError(409, created.message);
       case 'refused':
@@ -67,7 +79,8 @@ export async function requestManualRetry(
     let retry = created.retry;
     if (retry.status === 'pending') {
       const { cycle } = created;
-      await viaTemporal(() => manualRetries.ensureStarted(retry, cycle));
+      const payer = await withPayer(cycle);
+      await viaTemporal(() => manualRetries.ensureStarted(retry, payer));
       await manualRetries.outcome(retry.workflowId);
       retry = (await manualRetryById(db, retry.retryId)) ?? retry;
     }

@@ -1,5 +1,5 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { DocumentType } from '../domain/failed-payment';
+import type { DocumentType, FailedPayment } from '../domain/failed-payment';
 import type { ManualRetryInput, ManualRetryOutcome, StoredManualRetry } from '../domain/manual-retry';
 import { MANUAL_RETRY_WORKFLOW } from '../workflows/messages';
 
@@ -12,6 +12,12 @@ export interface StoredCycle {
   billingCycleId: string;
   documentType: DocumentType;
   documentId: string;
+  accountId: string;
+  /**
+   * The `account` and `source` of the payment that opened the cycle (db/payment-claims.ts
+   * `openingPayerOf`); null or absent for a cycle opened before claims kept them.
+   */
+  openingPayer?: Pick<FailedPayment, 'account' | 'source'> | null;
 }
 
 /** How long the API waits for a retry's charge to answer before answering it as Pending. */
@@ -37,6 +43,13 @@ export function manualRetryInputOf(retry: StoredManualRetry, cycle: StoredCycle)
     amount: retry.amount,
     currency: retry.currency,
     document: `${cycle.documentType}:${cycle.documentId}`,
+    // The same who-pays-for-what as the cycle's own charges (workflows/cycle-loop.ts, domain/payer.ts).
+    payer: {
+      account_id: cycle.accountId,
+      document: { type: cycle.documentType, id: cycle.documentId },
+      ...(cycle.openingPayer?.account ? { account: cycle.openingPayer.account } : {}),
+      ...(cycle.openingPayer?.source !== undefined ? { source: cycle.openingPayer.source } : {}),
+    },
   };
 }
 

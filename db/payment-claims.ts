@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { AttemptRecord } from '../domain/attempt-record';
-import type { DocumentRef, FailedPayment } from '../domain/failed-payment';
+import { type DocumentRef, type FailedPayment, failedPaymentShape } from '../domain/failed-payment';
 import type { Db, Executor } from './client';
 import { insertAttempt, type OpenCycleInput, openCycle } from './cycle-writes';
 import { canonicalJson } from './failed-payment-store';
@@ -53,6 +54,25 @@ export async function findClaim(db: Executor, paymentId: string): Promise<Paymen
     document: { type: row.documentType, id: row.documentId },
     payment: row.payment,
   };
+}
+
+/** The fields of a claimed payment a charge carries besides the cycle row's (domain/payer.ts). */
+const claimedPayer = z.object({ account: failedPaymentShape.account, source: failedPaymentShape.source });
+
+/**
+ * The `account` and `source` of the failed payment that opened the cycle, from its claim; null for a
+ * cycle opened before claims existed (the cycle row keeps only its account_id and document).
+ */
+export async function openingPayerOf(
+  db: Executor,
+  cycle: { id: number; paymentId: string },
+): Promise<Pick<FailedPayment, 'account' | 'source'> | null> {
+  const [row] = await db
+    .select({ payment: paymentClaims.payment })
+    .from(paymentClaims)
+    .where(and(eq(paymentClaims.cycleId, cycle.id), eq(paymentClaims.paymentId, cycle.paymentId)));
+  const parsed = claimedPayer.safeParse(row?.payment);
+  return parsed.success ? parsed.data : null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ChargeResult } from './charge';
+import type { Payer } from './payer';
 
 // The manual retry's contract: the API allocates the retry (row, attempt number, transaction id, charge
 // key) in Postgres and starts the ManualRetry workflow with this input; the workflow charges once and
@@ -17,6 +18,11 @@ export interface ManualRetryInput {
   currency: string;
   /** `invoice:<id>` or `debit_memo:<id>`, for the gateway's metadata. */
   document: string;
+  /**
+   * Who pays for what, as the cycle's own charges carry it (the customer a Stripe charge is made for,
+   * the Stripe invoice a connector cycle pays). Absent in retries started before it was added.
+   */
+  payer?: Payer;
 }
 
 /** A manual retry's stored status: pending until its one charge answers. */

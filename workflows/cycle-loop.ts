@@ -10,6 +10,7 @@ import {
 import { chargeKey } from '../domain/charge';
 import type { CycleDetails } from '../domain/cycle-details';
 import { isZeroOrLess } from '../domain/money/decimal';
+import { payerOf } from '../domain/payer';
 import { chargeOnce } from './charge';
 import { CHARGE_GATE_PATCH, gateCharge, planRefusal } from './charge-gate';
 import { type CycleCommands, nowIso } from './cycle-commands';
@@ -148,6 +149,10 @@ async function chargeNext(state: CycleState, commands: CycleCommands): Promise<C
         document: `${state.doc.type}:${state.doc.id}`,
         attempt: String(n),
       },
+      // Who pays for what, from the cycle's first failed payment (a Stripe charge needs the customer,
+      // a Stripe Billing cycle pays its invoice). Not a command change: Temporal does not compare an
+      // activity's input on replay, so histories recorded without these fields replay unchanged.
+      ...payerOf(first),
     },
     `charge attempt ${n}: ${amount} ${first.currency}`,
   );

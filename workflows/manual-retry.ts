@@ -20,6 +20,7 @@ export async function ManualRetry(input: ManualRetryInput): Promise<ManualRetryO
         attempt: String(input.attempt_number),
         manual_retry: input.retry_id,
       },
+      ...input.payer,
     },
     `manual retry ${input.retry_id}: ${input.amount} ${input.currency}`,
   );

@@ -1,16 +1,20 @@
 /**
- * Gateway registry: gateway id → adapter. `sim` (when configured) is the simulated gateway; every key of `http`
- * is an in-house payment service reached through the generic HTTP adapter. Config is validated eagerly (a bad
+ * Gateway registry: gateway id → adapter. `sim` (when configured) is the simulated gateway; `stripe` (when
+ * configured) is Stripe through its official SDK; every key of `http` is an in-house payment service reached
+ * through the generic HTTP adapter. Config is validated eagerly (a bad
  * config throws at creation); asking for an unconfigured id throws UnknownGatewayError (non-retryable).
  */
+import { STRIPE_GATEWAY_ID } from '../../stripe/billing-source';
 import { createHttpAdapter } from './http-adapter';
 import { type GatewayAdapter, UnknownGatewayError } from './port';
 import { createSimAdapter } from './sim-adapter';
+import { createStripeAdapter } from './stripe-adapter';
 
 export const SIM_GATEWAY_ID = 'sim';
 
 export interface GatewayRegistryConfig {
   sim?: { baseUrl: string; timeoutMs: number };
+  stripe?: { secretKey: string; apiBase: string; timeoutMs: number };
   http?: Record<string, { baseUrl: string; token?: string; timeoutMs: number }>;
 }
 
@@ -24,7 +28,9 @@ export function createGatewayRegistry(config: GatewayRegistryConfig): GatewayReg
   const adapters = new Map<string, GatewayAdapter>();
   const add = (gatewayId: string, create: () => GatewayAdapter) => {
     if (adapters.has(gatewayId)) {
-      throw new Error(`gateway registry: gateway id "${gatewayId}" is configured twice (sim and http)`);
+      throw new Error(
+        `gateway registry: gateway id "${gatewayId}" is configured twice (sim, stripe and http share one namespace)`,
+      );
     }
     try {
       adapters.set(gatewayId, create());
@@ -36,6 +42,8 @@ export function createGatewayRegistry(config: GatewayRegistryConfig): GatewayReg
   };
   const sim = config.sim;
   if (sim) add(SIM_GATEWAY_ID, () => createSimAdapter({ ...sim, gatewayId: SIM_GATEWAY_ID }));
+  const stripe = config.stripe;
+  if (stripe) add(STRIPE_GATEWAY_ID, () => createStripeAdapter({ ...stripe, gatewayId: STRIPE_GATEWAY_ID }));
   for (const [gatewayId, http] of Object.entries(config.http ?? {})) {
     add(gatewayId, () => createHttpAdapter({ ...http, gatewayId }));
   }

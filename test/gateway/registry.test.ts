@@ -6,6 +6,9 @@ import {
   UnknownGatewayError,
 } from '../../activities/gateway/port';
 import { createGatewayRegistry } from '../../activities/gateway/registry';
+import { loadEnv } from '../../config/env';
+import { gatewaysFromEnv } from '../../runtime/gateways';
+import { STRIPE_GATEWAY_ID } from '../../stripe/billing-source';
 
 describe('gateway registry', () => {
   const registry = createGatewayRegistry({
@@ -40,6 +43,29 @@ describe('gateway registry', () => {
     });
     expect((err as Error).message).toBe('Unknown gateway id "stripe" (configured: sim, acme, beta)');
     expect(() => createGatewayRegistry({}).get('sim')).toThrow('configured: none');
+  });
+
+  it('STRIPE_SECRET_KEY configures the gateway id stripe, which no HTTP gateway may also take', () => {
+    const withStripe = createGatewayRegistry({
+      sim: { baseUrl: 'http://127.0.0.1:3001', timeoutMs: 1000 },
+      stripe: { secretKey: 'sk_test_x', apiBase: 'http://127.0.0.1:12111', timeoutMs: 1000 },
+    });
+    expect(withStripe.ids()).toEqual(['sim', STRIPE_GATEWAY_ID]);
+    expect(STRIPE_GATEWAY_ID).toBe('stripe');
+    expect(withStripe.get('stripe')).toBe(withStripe.get('stripe'));
+    const stripe = { secretKey: 'sk_test_x', apiBase: 'https://api.stripe.com', timeoutMs: 1000 };
+    expect(() =>
+      createGatewayRegistry({ stripe, http: { stripe: { baseUrl: 'http://b', timeoutMs: 1 } } }),
+    ).toThrow(/"stripe" is configured twice/);
+    expect(() => createGatewayRegistry({ stripe: { ...stripe, apiBase: 'nope' } })).toThrow(
+      /gateway "stripe"/,
+    );
+  });
+
+  it('runtime: the environment enables stripe with its key, API base and GATEWAY_TIMEOUT_MS', () => {
+    const env = loadEnv({ STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_API_BASE: 'http://127.0.0.1:12111' });
+    expect(gatewaysFromEnv(env, undefined).ids()).toEqual(['stripe']);
+    expect(gatewaysFromEnv(loadEnv({}), 'http://127.0.0.1:3001').ids()).toEqual(['sim']);
   });
 
   it('validates the config eagerly', () => {

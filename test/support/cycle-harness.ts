@@ -7,10 +7,12 @@ import { createActivities } from '../../activities';
 import { createGatewayRegistry } from '../../activities/gateway/registry';
 import type { WebhookOptions } from '../../activities/webhook';
 import { type CycleClient, createCycleClient } from '../../client/cycles';
+import { loadEnv } from '../../config/env';
 import type { DbHandle } from '../../db/client';
 import { ensureConfig } from '../../db/config-versions';
 import type { FailedPayment } from '../../domain/failed-payment';
 import type { RetryConfig } from '../../policy';
+import { gatewaysFromEnv } from '../../runtime/gateways';
 import { createSimServer } from '../../sim/server';
 import { projectRoot } from '../../temporal/resolve-binary';
 import { createWorker } from '../../worker/create-worker';
@@ -51,6 +53,11 @@ export async function startHarness(
     worker?: boolean;
     gatewayTimeoutMs?: number;
     webhooks?: WebhookOptions;
+    /**
+     * Gateway environment variables (e.g. STRIPE_SECRET_KEY, STRIPE_API_BASE): the worker's gateways are
+     * then built from them as production builds them (runtime/gateways.ts), the simulator as `sim`.
+     */
+    gatewayEnv?: Record<string, string>;
   } = {},
 ): Promise<Harness> {
   const db = await openTestDb(opts.kind ?? 'postgres', {
@@ -75,9 +82,14 @@ export async function startHarness(
       activities: createActivities({
         db: db.db,
         logger: pino({ level: 'silent' }),
-        gateways: createGatewayRegistry({
-          sim: { baseUrl: simUrl, timeoutMs: opts.gatewayTimeoutMs ?? 1500 },
-        }),
+        gateways: opts.gatewayEnv
+          ? gatewaysFromEnv(
+              loadEnv({ GATEWAY_TIMEOUT_MS: String(opts.gatewayTimeoutMs ?? 1500), ...opts.gatewayEnv }),
+              simUrl,
+            )
+          : createGatewayRegistry({
+              sim: { baseUrl: simUrl, timeoutMs: opts.gatewayTimeoutMs ?? 1500 },
+            }),
         ...(opts.webhooks ? { webhooks: opts.webhooks } : {}),
       }),
     });

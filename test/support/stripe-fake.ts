@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 // (`pm_card_visa` approves, `pm_card_chargeDeclinedInsufficientFunds` declines, ...).
 //
 // Faults are scripted per request: `failNext` answers the next matching requests with a 5xx/429
-// WITHOUT doing anything; `blackHole` does the work and then never answers (a lost response).
+// WITHOUT doing anything; `blackHole` does the work (or replays it, for a key already used) and then
+// never answers (a lost response); `dropNext` neither does anything nor answers (lost on the way in).
 
 export const FAKE_SECRET_KEY = 'sk_test_fake_payment_retry';
 
@@ -80,7 +81,10 @@ interface BlackHole {
 }
 
 /** The card a test payment method stands for: Stripe's documented test PaymentMethods. */
-const CARDS: Record<string, { code: string; decline_code?: string; message: string } | 'approve' | 'auth'> = {
+const CARDS: Record<
+  string,
+  { code: string; decline_code?: string; message: string } | 'approve' | 'auth' | 'action'
+> = {
   pm_card_visa: 'approve',
   pm_card_mastercard: 'approve',
   pm_card_chargeDeclined: {
@@ -114,6 +118,9 @@ const CARDS: Record<string, { code: string; decline_code?: string; message: stri
   },
   // Off-session, a card that needs 3-D Secure fails with authentication_required.
   pm_card_authenticationRequired: 'auth',
+  // A card whose issuer asks for 3-D Secure on this payment: the PaymentIntent is answered with
+  // status requires_action (HTTP 200), waiting for a customer who is not there.
+  pm_card_threeDSecure2Required: 'action',
 };
 
 /** Stripe's `a[b][0]=c` form encoding → nested objects and arrays (what the SDK sends). */
@@ -164,8 +171,10 @@ export interface StripeFake {
   attemptInvoice(invoiceId: string, payment_method: string): FakePaymentIntent;
   /** Answer the next `times` requests matching with `status` (doing nothing). */
   failNext(match: (r: RecordedRequest) => boolean, status: number, times?: number, error?: Json): void;
-  /** Do the next `times` matching requests but never answer them. */
+  /** Do (or replay) the next `times` matching requests but never answer them. */
   blackHole(match: (r: RecordedRequest) => boolean, times?: number): void;
+  /** Neither do nor answer the next `times` matching requests. */
+  dropNext(match: (r: RecordedRequest) => boolean, times?: number): void;
   /** PaymentIntents that moved money (succeeded). */
   succeeded(): FakePaymentIntent[];
   close(): Promise<void>;
@@ -178,6 +187,7 @@ export async function startStripeFake(): Promise<StripeFake> {
   const invoices = new Map<string, FakeInvoice>();
   const faults: Fault[] = [];
   const holes: BlackHole[] = [];
+  const drops: BlackHole[] = [];
   const idempotency = new Map<string, { fingerprint: string; status: number; body: Json }>();
   const inFlight = new Set<string>();
   const hanging = new Set<ServerResponse>();
@@ -221,6 +231,10 @@ export async function startStripeFake(): Promise<StripeFake> {
     if (card === 'approve') {
       pi.status = 'succeeded';
       pi.amount_received = args.amount;
+      return { pi, error: null };
+    }
+    if (card === 'action') {
+      pi.status = 'requires_action';
       return { pi, error: null };
     }
     const failure =
@@ -424,11 +438,27 @@ export async function startStripeFake(): Promise<StripeFake> {
         error: { type: 'invalid_request_error', message: 'Invalid API Key provided: sk_***' },
       });
     }
+    const drop = drops.find((d) => d.times > 0 && d.match(r));
+    if (drop) {
+      drop.times -= 1;
+      hanging.add(res);
+      return; // lost before Stripe saw it
+    }
     const fault = faults.find((f) => f.times > 0 && f.match(r));
     if (fault) {
       fault.times -= 1;
       return send(res, fault.status, { error: fault.error });
     }
+    /** The answer, unless a black hole swallows it (the work is done all the same). */
+    const answerWith = (status: number, body: Json, replayed = false) => {
+      const hole = holes.find((h) => h.times > 0 && h.match(r));
+      if (hole) {
+        hole.times -= 1;
+        hanging.add(res);
+        return;
+      }
+      send(res, status, body, replayed);
+    };
     const key = r.method === 'POST' ? r.idempotencyKey : undefined;
     const fingerprint = `${r.method} ${r.path} ${text}`;
     let answer: { status: number; body: Json };
@@ -443,7 +473,7 @@ export async function startStripeFake(): Promise<StripeFake> {
             },
           });
         }
-        return send(res, stored.status, stored.body, true);
+        return answerWith(stored.status, stored.body, true);
       }
       if (inFlight.has(key)) {
         return send(res, 409, {
@@ -465,13 +495,7 @@ export async function startStripeFake(): Promise<StripeFake> {
     } else {
       answer = route(r);
     }
-    const hole = holes.find((h) => h.times > 0 && h.match(r));
-    if (hole) {
-      hole.times -= 1;
-      hanging.add(res);
-      return; // the work is done; the answer is lost
-    }
-    send(res, answer.status, answer.body);
+    answerWith(answer.status, answer.body);
   };
 
   const server = createServer((req, res) => {
@@ -536,6 +560,9 @@ export async function startStripeFake(): Promise<StripeFake> {
     },
     blackHole(match, times = 1) {
       holes.push({ match, times });
+    },
+    dropNext(match, times = 1) {
+      drops.push({ match, times });
     },
     succeeded: () => [...paymentIntents.values()].filter((pi) => pi.status === 'succeeded'),
     async close() {
