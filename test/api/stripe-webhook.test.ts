@@ -219,6 +219,19 @@ describe.each(dbKinds)('Stripe Billing connector on %s', (kind: DbKind) => {
     expect(postsToStripe()).toEqual([]);
   });
 
+  it('a failure while processing answers 5xx and records nothing, so the redelivery is processed', async () => {
+    const { inv, doc } = failedInvoice();
+    const event = invoiceEvent('invoice.payment_failed', inv);
+    fake.failNext((r) => r.method === 'GET' && r.path === `/v1/invoices/${inv.id}`, 500);
+    const failed = await deliver(event);
+    expect(failed.status).toBe(503);
+    expect(failed.body.success).toBe(false);
+    expect(await findStripeEvent(h.db.db, event.id)).toBeNull();
+    expect(await h.cycles.details(doc)).toBeNull();
+    expect(await accepted(event)).toEqual({ received: true, duplicate: false, outcome: 'submitted' });
+    expect(await statusOf(inv.id)).toBe('in_retry');
+  });
+
   it('the same event delivered concurrently opens one cycle with one attempt', async () => {
     const { inv } = failedInvoice();
     const event = invoiceEvent('invoice.payment_failed', inv);
