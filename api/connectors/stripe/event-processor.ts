@@ -78,17 +78,21 @@ export function createEventProcessor(deps: EventProcessorDeps) {
 
   /**
    * Ends the invoice's running cycle as the invoice's state says: paid → the payment received (the
-   * cycle ends collected_external, nothing charged); void/uncollectible → removed. False when no cycle
-   * is running.
+   * cycle ends collected_external, nothing charged); void/uncollectible → removed. What was done, in
+   * words, or undefined when no cycle is running.
    */
-  const endCycle = async (invoiceId: string, ending: InvoiceEnding): Promise<boolean> => {
+  const endCycle = async (invoiceId: string, ending: InvoiceEnding): Promise<string | undefined> => {
     const doc = invoiceDoc(invoiceId);
     if (ending.kind === 'paid') {
       const { amount, currency, payment_id } = ending;
-      return await cycles.paymentReceived(doc, { amount, currency, payment_id });
+      const sent = await cycles.paymentReceived(doc, { amount, currency, payment_id });
+      return sent ? `the invoice is paid: ${amount} ${currency} received` : undefined;
     }
     const answer = await cycles.confirmed.remove(doc, REQUESTED_BY, `invoice ${ending.status} in Stripe`);
-    return answer !== null && answer.outcome !== 'not_active';
+    if (answer === null || answer.outcome === 'not_active') return undefined;
+    // `removed`; `pending` (our charge still at the gateway: removed after it unless it collects);
+    // `not_removed` (that charge collected first).
+    return `the invoice is ${ending.status}: remove ${answer.outcome}`;
   };
 
   /** The failure is in a cycle already (claimed by another event about it, or concurrently). */
@@ -158,14 +162,9 @@ export function createEventProcessor(deps: EventProcessorDeps) {
     const now = await retrieveInvoice(invoiceId, log);
     const ending = now ? invoiceEnding(now) : undefined;
     const base = `cycle ${result.cycle_id}, attempt ${result.attempt_number}`;
-    if (ending && (await endCycle(invoiceId, ending))) {
-      const how = ending.kind === 'paid' ? 'paid' : ending.status;
-      return {
-        ...seen,
-        outcome: 'submitted',
-        reason: `${base}; ended at once: the invoice is ${how}`,
-        foreignAttempt,
-      };
+    const ended = ending ? await endCycle(invoiceId, ending) : undefined;
+    if (ended) {
+      return { ...seen, outcome: 'submitted', reason: `${base}; ended at once: ${ended}`, foreignAttempt };
     }
     return { ...seen, outcome: 'submitted', reason: base, foreignAttempt };
   };
@@ -190,14 +189,12 @@ export function createEventProcessor(deps: EventProcessorDeps) {
     }
     const ended = await endCycle(invoiceId, ending);
     if (!ended) return { ...seen, outcome: 'no_cycle', foreignAttempt };
-    return ending.kind === 'paid'
-      ? {
-          ...seen,
-          outcome: 'payment_received',
-          reason: `${ending.amount} ${ending.currency}`,
-          foreignAttempt,
-        }
-      : { ...seen, outcome: 'removed', reason: `the invoice is ${ending.status}`, foreignAttempt };
+    return {
+      ...seen,
+      outcome: ending.kind === 'paid' ? 'payment_received' : 'removed',
+      reason: ended,
+      foreignAttempt,
+    };
   };
 
   /** Every active cycle of the customer charges `paymentMethodId` from now on. */
