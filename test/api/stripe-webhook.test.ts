@@ -258,8 +258,12 @@ describe.each(dbKinds)('Stripe Billing connector on %s', (kind: DbKind) => {
     const paidInvoice = fake.invoices.get(inv.id) as FakeInvoice;
     Object.assign(paidInvoice, { status: 'paid', amount_paid: 4000, amount_remaining: 0 });
     const pis = fake.paymentIntents.size;
-    expect(await accepted(invoiceEvent('invoice.paid', paidInvoice))).toMatchObject({
-      outcome: 'payment_received',
+    const paidEvent = invoiceEvent('invoice.paid', paidInvoice);
+    expect(await accepted(paidEvent)).toMatchObject({ outcome: 'payment_received' });
+    // A payment we did not make on an invoice in a cycle: counted as a foreign attempt too.
+    expect(await findStripeEvent(h.db.db, paidEvent.id)).toMatchObject({
+      reason: 'the invoice is paid: 40.00 USD received',
+      foreignAttempt: true,
     });
     await eventually(async () => (await statusOf(inv.id)) === 'collected_external');
     expect(fake.paymentIntents.size).toBe(pis);
