@@ -3,12 +3,15 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
+import type Stripe from 'stripe';
 import type { CycleClient } from '../client/cycles';
 import type { ManualRetryClient } from '../client/manual-retries';
 import type { Db } from '../db/client';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import type { Logger } from '../log/logger';
 import { apiKeyAuth, basicAuth } from './auth';
+import { registerStripeConnector } from './connectors/stripe';
+import { STRIPE_WEBHOOK_MAX_BYTES, STRIPE_WEBHOOK_PATH } from './connectors/stripe/routes';
 import { type ConsoleAssets, registerConsole } from './console';
 import type { AppEnv } from './context';
 import { registerDocs } from './docs';
@@ -54,6 +57,11 @@ export interface AppDeps {
    * `npm start`); without a base URL a cycle's page has no link.
    */
   temporalUi?: { namespace?: string; baseUrl?: string | undefined };
+  /**
+   * The Stripe Billing connector (STRIPE_WEBHOOK_SECRET): its webhook at POST /connectors/stripe/webhook
+   * and its counts; served only with `cycles` as well.
+   */
+  stripe?: { client: Stripe; webhookSecret: string };
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -92,6 +100,16 @@ export function createApp(deps: AppDeps) {
       'request',
     );
   });
+  if (deps.stripe) {
+    // Tighter than the API's: the webhook is open to anyone until its signature is checked.
+    app.use(
+      STRIPE_WEBHOOK_PATH,
+      bodyLimit({
+        maxSize: STRIPE_WEBHOOK_MAX_BYTES,
+        onError: (c) => errorJson(c, 413, `Request body is larger than ${STRIPE_WEBHOOK_MAX_BYTES} bytes`),
+      }),
+    );
+  }
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -148,6 +166,16 @@ export function createApp(deps: AppDeps) {
       manualRetries: deps.manualRetries,
       temporalUi: { namespace: deps.temporalUi?.namespace ?? 'default', baseUrl: deps.temporalUi?.baseUrl },
     });
+    if (deps.stripe) {
+      // Its webhook is outside /api: Stripe's signature is its authentication, not our tokens.
+      registerStripeConnector(app, {
+        db: deps.db,
+        cycles: deps.cycles,
+        gatewayIds: deps.gatewayIds ?? [],
+        stripe: deps.stripe.client,
+        webhookSecret: deps.stripe.webhookSecret,
+      });
+    }
   }
   if (deps.manualRetries) {
     app.use('/subscriptions/*', apiKeyAuth({ db: deps.db, limiter }));

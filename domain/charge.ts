@@ -42,3 +42,13 @@ export interface ChargeResult {
 export function chargeKey(cycleId: number, attemptNumber: number): string {
   return `cycle-${cycleId}-attempt-${attemptNumber}`;
 }
+
+const CHARGE_KEY = /^cycle-(\d+)-attempt-(\d+)$/;
+
+/**
+ * Whether `key` is one `chargeKey` made: a gateway event carrying it (Stripe's `request.idempotency_key`)
+ * was caused by one of our own charges, which its cycle records itself.
+ */
+export function isChargeKey(key: string | null | undefined): boolean {
+  return typeof key === 'string' && CHARGE_KEY.test(key);
+}

@@ -7,6 +7,7 @@ import { createManualRetryClient } from '../client/manual-retries';
 import type { Env } from '../config/env';
 import type { Db } from '../db/client';
 import type { Logger } from '../log/logger';
+import { createStripeClient } from '../stripe/client';
 import { gatewaysFromEnv } from './gateways';
 
 /**
@@ -37,5 +38,17 @@ export function appFromEnv(
     ...(deps.console ? { console: deps.console } : {}),
     sessionTtlMinutes: env.SESSION_TTL_MINUTES,
     temporalUi: { namespace: env.TEMPORAL_NAMESPACE, baseUrl: env.TEMPORAL_UI_URL ?? deps.devUiUrl },
+    ...(env.STRIPE_WEBHOOK_SECRET && env.STRIPE_SECRET_KEY
+      ? {
+          stripe: {
+            client: createStripeClient({
+              secretKey: env.STRIPE_SECRET_KEY,
+              apiBase: env.STRIPE_API_BASE,
+              timeoutMs: env.GATEWAY_TIMEOUT_MS,
+            }),
+            webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+          },
+        }
+      : {}),
   });
 }

@@ -5,3 +5,4 @@ export * from './failed-payments';
 export * from './idempotency-keys';
 export * from './manual-retries';
 export * from './payment-claims';
+export * from './stripe-events';

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { createApp } from '../../api/app';
+import { type AppDeps, createApp } from '../../api/app';
 import type { ConsoleAssets } from '../../api/console';
 import { createFailedAuthLimiter } from '../../api/failed-auth-limiter';
 import { createReadiness } from '../../api/readiness';
@@ -34,6 +34,8 @@ export async function testApp(
     console?: ConsoleAssets;
     /** The Temporal UI the cycle explorer links to (default: none). */
     temporalUi?: { namespace?: string; baseUrl?: string };
+    /** The Stripe Billing connector (served with `cycles`). */
+    stripe?: AppDeps['stripe'];
   } = {},
 ) {
   const handle = opts.db ?? (await openTestDb(kind));
@@ -47,6 +49,7 @@ export async function testApp(
     ...(opts.manualRetries ? { manualRetries: opts.manualRetries } : {}),
     ...(opts.console ? { console: opts.console } : {}),
     ...(opts.temporalUi ? { temporalUi: opts.temporalUi } : {}),
+    ...(opts.stripe ? { stripe: opts.stripe } : {}),
   });
   const json = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {

@@ -1,38 +1,21 @@
 import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { CycleClient } from '../../../client/cycles';
-import type { Db } from '../../../db/client';
 import { findFailedPayment, registerFailedPayment } from '../../../db/failed-payment-store';
-import { claimOf, findClaim, samePayment } from '../../../db/payment-claims';
+import { findClaim } from '../../../db/payment-claims';
 import type { SubmitResult } from '../../../domain/cycle-details';
 import { documentOf, type FailedPayment, failedPaymentSchema } from '../../../domain/failed-payment';
-import { answerFromClaim } from '../../../domain/payment-claim';
 import type { AppEnv } from '../../context';
 import { ApiError, zodErrorItems } from '../../errors';
+import { createFailedPaymentSubmission, type SubmissionDeps } from '../../failed-payment-submission';
 import { idempotently } from '../../idempotency';
 import type { submitFailedPaymentRequestSchema } from '../../schemas/failed-payments';
 import { SUBMIT_MESSAGE } from '../../schemas/zuora';
-import {
-  isCycleEnded,
-  isUpdateWithStartRace,
-  isWorkflowTaskFailing,
-  translateTemporalError,
-} from '../../temporal-errors';
 import { registerFailedPaymentRoute, submitFailedPaymentRoute } from './routes';
 
 // Submitting a failed payment: Zuora's body names the payment; its details come with it or from an
 // earlier registration. The answer waits for the Update, so the cycle lists the attempt at once.
 
-export interface SubmitDeps {
-  db: Db;
-  cycles: CycleClient;
-  /** The gateways the workers charge through: a payment for another would only fail later, as an error. */
-  gatewayIds: readonly string[];
-  /** Pauses between submits when the cycle ended just as the payment arrived. */
-  retryDelaysMs?: readonly number[];
-  /** Pauses between submits while the cycle's workflow task is being retried (then 503). */
-  recoveringDelaysMs?: readonly number[];
-}
+export type SubmitDeps = SubmissionDeps;
 
 const REGISTER_ROUTE = 'POST /api/v1/payments/failed_payments';
 
@@ -78,31 +61,6 @@ const fullValidation = (
   })();
 };
 
-/** 400 unless the payment's gateway is configured, listing those that are. */
-function requireKnownGateway(payment: FailedPayment, gatewayIds: readonly string[]): void {
-  if (gatewayIds.includes(payment.gateway_id)) return;
-  const known = gatewayIds.length > 0 ? gatewayIds.join(', ') : 'none';
-  const message = `no gateway "${payment.gateway_id}" is configured (configured: ${known})`;
-  throw new ApiError(400, `Invalid failed payment: gateway_id: ${message}`, [
-    { path: 'gateway_id', message },
-  ]);
-}
-
-/**
- * The answer to a submit of a payment some cycle already holds: that cycle, nothing added; 409 when the
- * details differ from those claimed (a payment_id names one payment). Null when it is not claimed.
- */
-async function answerFromStoredClaim(db: Db, payment: FailedPayment): Promise<SubmitResult | null> {
-  const claim = await claimOf(db, payment);
-  if (!claim) return null;
-  const answered = answerFromClaim(
-    { ...claim, same_payment: samePayment(claim.payment, payment) },
-    payment.payment_id,
-  );
-  if (answered.kind === 'conflict') throw new ApiError(409, answered.message);
-  return answered.answer;
-}
-
 function documentAlreadyCollected(
   payment: FailedPayment,
   result: SubmitResult,
@@ -120,16 +78,16 @@ function documentAlreadyCollected(
 }
 
 export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps) {
-  const { db, cycles, gatewayIds } = deps;
-  const endedDelays = deps.retryDelaysMs ?? [300, 1200];
-  const recoveringDelays = deps.recoveringDelaysMs ?? [500, 1500, 3000, 5000];
+  const { db } = deps;
+  const submission = createFailedPaymentSubmission(deps);
+  const requireKnownGateway = (payment: FailedPayment) => submission.requireKnownGateway(payment);
 
   /** The payment in full: from the body when it brings details, else from the registration. */
   const resolvePayment = async (body: SubmitBody): Promise<FailedPayment> => {
     if (bringsDetails(body)) {
       const parsed = failedPaymentSchema.safeParse(body);
       if (!parsed.success) invalidPayment(parsed.error, 'Invalid failed payment');
-      requireKnownGateway(parsed.data, gatewayIds);
+      requireKnownGateway(parsed.data);
       return parsed.data;
     }
     // A payment that already entered a cycle is known by its claim, registered or not.
@@ -153,39 +111,15 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
     }
     const parsed = failedPaymentSchema.safeParse(stored);
     if (!parsed.success) invalidPayment(parsed.error, `Registered payment ${body.payment_id} is invalid`);
-    requireKnownGateway(parsed.data, gatewayIds);
+    requireKnownGateway(parsed.data);
     return parsed.data;
-  };
-
-  const submit = async (payment: FailedPayment): Promise<SubmitResult> => {
-    let ended = 0;
-    let recovering = 0;
-    for (;;) {
-      // A payment enters a cycle once, ever: one already claimed is answered from its claim, before
-      // and between tries, and no workflow is started for it.
-      const claimed = await answerFromStoredClaim(db, payment);
-      if (claimed) return claimed;
-      try {
-        return await cycles.submit(payment);
-      } catch (err) {
-        // The run closed as the Update arrived (the next submit opens a new cycle), or its workflow
-        // task is being retried after a worker crash (the next task clears it).
-        const delay = isCycleEnded(err)
-          ? endedDelays[ended++]
-          : isWorkflowTaskFailing(err) || isUpdateWithStartRace(err)
-            ? recoveringDelays[recovering++]
-            : undefined;
-        if (delay === undefined) throw translateTemporalError(err);
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
   };
 
   app.openapi(
     submitFailedPaymentRoute,
     async (c) => {
       const payment = await resolvePayment(c.req.valid('json'));
-      const result = await submit(payment);
+      const result = await submission.submit(payment);
       c.get('log').info(
         { payment_id: payment.payment_id, cycle_id: result.cycle_id, added: result.added },
         'failed payment submitted',
@@ -207,7 +141,7 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
 
   app.openapi(registerFailedPaymentRoute, async (c) => {
     const payment = c.req.valid('json');
-    requireKnownGateway(payment, gatewayIds);
+    requireKnownGateway(payment);
     const answerFor = (outcome: 'created' | 'identical') => ({
       status: outcome === 'created' ? (201 as const) : (200 as const),
       body: { success: true as const, payment_id: payment.payment_id },
