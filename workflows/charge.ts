@@ -1,12 +1,7 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  log,
-  proxyActivities,
-  proxyLocalActivities,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ChargeRequest, ChargeResult } from '../domain/charge';
+import { cycleLogOf } from './cycle-log';
 
 // How every workflow charges and records: RetryCycle's attempts and ManualRetry's one charge share
 // these options, so both keep the same no-double-charge rules.
@@ -53,10 +48,14 @@ export async function chargeOnce(
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
-    log.error('charge rejected by the gateway', {
+    // Both callers name the cycle and its document in the request's metadata.
+    cycleLogOf({ cycle_id: req.metadata?.cycle_id, document: req.metadata?.document }).error(
+      'charge rejected by the gateway',
+      {
       key: req.idempotency_key,
       error: cause?.message ?? err.message,
-    });
+      },
+    );
     return {
       result: {
         status: 'error',

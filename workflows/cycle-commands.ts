@@ -13,6 +13,7 @@ import type { FinalStatus } from '../domain/cycle-status';
 import type { FailedPayment } from '../domain/failed-payment';
 import type { WebhookEvent } from '../domain/webhook-event';
 import type { localStore } from './charge';
+import { cycleLog } from './cycle-log';
 import { type CycleState, stopStatus } from './cycle-state';
 import { deliverWebhook } from './deliver-webhook';
 import type { RetryCycleWorkflow } from './retry-cycle-input';
@@ -83,6 +84,7 @@ export class CycleCommands {
     this.state.end(final, reason, nowIso());
     await this.persist('ended', { status: final, reason });
     this.state.endStored();
+    cycleLog(this.state).info('cycle ended', { status: final, reason, attempts: this.state.attempts.length });
     await this.emit('cycle.completed', { status: final, reason });
     // Let in-flight Update handlers answer before the run closes.
     await condition(allHandlersFinished);

@@ -14,6 +14,7 @@ import { payerOf } from '../domain/payer';
 import { chargeOnce } from './charge';
 import { CHARGE_GATE_PATCH, gateCharge, planRefusal } from './charge-gate';
 import { type CycleCommands, nowIso } from './cycle-commands';
+import { cycleLog } from './cycle-log';
 import { claimAttempt } from './cycle-opening';
 import type { CycleState, RunFlags } from './cycle-state';
 import type { RetryCycleWorkflow } from './retry-cycle-input';
@@ -164,6 +165,15 @@ async function chargeNext(state: CycleState, commands: CycleCommands): Promise<C
     transaction_id: `Transaction-${uuid4()}`,
     now: nowIso(),
     result,
+  });
+  cycleLog(state).info('attempt charged', {
+    attempt_number: n,
+    idempotency_key: key,
+    amount,
+    currency: first.currency,
+    status: result.status,
+    code: result.code,
+    label: attempt.label,
   });
   if (attempt.success) return await commands.end('collected', 'collected');
   if (failedHard) {

@@ -2,7 +2,6 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  log,
   upsertMemo,
   upsertSearchAttributes,
   uuid4,
@@ -17,6 +16,7 @@ import { claimConflict } from '../domain/payment-claim';
 import { chooseGroup } from '../policy';
 import { localStore, store } from './charge';
 import { type CycleCommands, continueWith, nowIso } from './cycle-commands';
+import { cycleLog } from './cycle-log';
 import type { CycleState, RunFlags } from './cycle-state';
 import { CustomerGroup as CustomerGroupKey, CycleStatus as CycleStatusKey } from './search-attributes';
 
@@ -78,6 +78,12 @@ export async function openCycle(
     state.openedAs(ids);
   }
   upsertMemo({ amount: first.amount, currency: first.currency, cycle_id: state.requireIds().cycle_id });
+  cycleLog(state).info('cycle opened', {
+    payment_id: first.payment_id,
+    amount: first.amount,
+    currency: first.currency,
+    customer_group: state.group.name,
+  });
   // Since 'local-store', attempt 1 is recorded in this same workflow task and publish() upserts every
   // attribute then; an upsert here would be one more visibility write per cycle.
   if (!flags.local) {
@@ -95,7 +101,7 @@ async function openClaimed(state: CycleState, opening: Omit<BeginClaimedCycleInp
   const firstAttempt = state.openingAttempt(`Transaction-${uuid4()}`, nowIso());
   const begun = await localStore.beginClaimedCycle({ ...opening, first_attempt: firstAttempt });
   if (begun.kind === 'claimed') {
-    if (!begun.claim.same_payment) log.warn(claimConflict(begun.claim, state.first.payment_id));
+    if (!begun.claim.same_payment) cycleLog(state).warn(claimConflict(begun.claim, state.first.payment_id));
     state.openingClaimedElsewhere(begun.claim);
     return undefined;
   }
@@ -109,6 +115,9 @@ async function openClaimed(state: CycleState, opening: Omit<BeginClaimedCycleInp
  * submits waiting on it, and hands any other payment that came in to a run of its own.
  */
 async function closeUnopened(state: CycleState, commands: CycleCommands): Promise<CycleDetails> {
+  cycleLog(state).info('no cycle opened: another cycle holds the opening payment', {
+    payment_id: state.first.payment_id,
+  });
   upsertSearchAttributes([{ key: CycleStatusKey, value: 'already_claimed' }]);
   await condition(allHandlersFinished);
   await continueWith(state.unopenedLeftover());
