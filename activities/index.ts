@@ -3,6 +3,7 @@ import type { Db } from '../db/client';
 import type { Logger } from '../log/logger';
 import { createCharge } from './charge';
 import { createClaimStore } from './claim-store';
+import { activityCycleLog } from './cycle-log';
 import { createCycleStore } from './cycle-store';
 import type { GatewayRegistry } from './gateway/registry';
 import { createManualRetryStore } from './manual-retry-store';
@@ -21,7 +22,10 @@ export interface ActivityDeps {
  * the same way on every retry, so the write fails for good, visibly, instead of retrying forever.
  * Inputs are checked at the boundaries; this is the last line.
  */
-function failOnDataException<T extends Record<string, (...args: never[]) => Promise<unknown>>>(fns: T): T {
+function failOnDataException<T extends Record<string, (...args: never[]) => Promise<unknown>>>(
+  fns: T,
+  logger: Logger,
+): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(fns)) {
     wrapped[name] = async (...args: never[]) => {
@@ -31,6 +35,12 @@ function failOnDataException<T extends Record<string, (...args: never[]) => Prom
         const code =
           (err as { code?: unknown } | null)?.code ?? (err as { cause?: { code?: unknown } })?.cause?.code;
         if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) {
+          // A write lost for good: said once, with the cycle it was for.
+          activityCycleLog(logger, args[0]).error("the database refused an activity's data", {
+            activity: name,
+            sqlstate: code,
+            err: (err as Error).message,
+          });
           throw ApplicationFailure.nonRetryable(
             `${name}: the database refused the data (${code}): ${(err as Error).message}`,
             'DataException',
@@ -47,12 +57,12 @@ function failOnDataException<T extends Record<string, (...args: never[]) => Prom
 export function createActivities(deps: ActivityDeps) {
   const cycleStore = createCycleStore(deps.db, { lifecycleWebhooks: Boolean(deps.webhooks?.lifecycleUrl) });
   return {
-    ...failOnDataException(cycleStore),
-    ...failOnDataException(createClaimStore(deps.db, cycleStore.loadConfig)),
-    ...failOnDataException(createManualRetryStore(deps.db)),
+    ...failOnDataException(cycleStore, deps.logger),
+    ...failOnDataException(createClaimStore(deps.db, cycleStore.loadConfig), deps.logger),
+    ...failOnDataException(createManualRetryStore(deps.db), deps.logger),
     ...createMethodHistoryReader(deps.db),
     charge: createCharge(deps.gateways),
-    postWebhook: createPostWebhook(deps.webhooks ?? {}),
+    postWebhook: createPostWebhook(deps.webhooks ?? {}, deps.logger),
   };
 }
 

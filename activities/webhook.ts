@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WebhookEvent } from '../domain/webhook-event';
+import type { Logger } from '../log/logger';
+import { activityCycleLog } from './cycle-log';
 
 export interface WebhookOptions {
   /** Receiver of the lifecycle events; rules name their own URLs. */
@@ -18,7 +20,7 @@ export function signWebhook(secret: string, body: string, unixSeconds: number): 
   return `t=${unixSeconds},v1=${mac}`;
 }
 
-export function createPostWebhook(opts: WebhookOptions) {
+export function createPostWebhook(opts: WebhookOptions, logger: Logger) {
   return async function postWebhook(event: WebhookEvent): Promise<void> {
     const url = event.url ?? opts.lifecycleUrl;
     if (!url) return;
@@ -35,10 +37,17 @@ export function createPostWebhook(opts: WebhookOptions) {
       body,
       signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
     });
+    if (res.ok) return;
+    // Each failed delivery is said with its cycle (the event's payload carries the cycle's details).
+    activityCycleLog(logger, event).warn('webhook delivery failed', {
+      event: event.event,
+      url,
+      status: res.status,
+    });
     if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
       // The receiver refuses this delivery; retrying the same body cannot change its mind.
       throw ApplicationFailure.nonRetryable(`webhook ${url} answered ${res.status}`, 'WebhookRejected');
     }
-    if (!res.ok) throw new Error(`webhook ${url} answered ${res.status}`);
+    throw new Error(`webhook ${url} answered ${res.status}`);
   };
 }

@@ -9,6 +9,7 @@ import type { Db } from '../db/client';
 import { openingPayerOf } from '../db/payment-claims';
 import { type ManualRetryView, manualRetryView } from '../domain/smartpay-view';
 import type { Logger } from '../log/logger';
+import { cycleRowLogFields } from './cycle-log';
 import { ApiError } from './errors';
 import { idempotently } from './idempotency';
 import { viaTemporal } from './temporal-errors';
@@ -69,7 +70,10 @@ export async function requestManualRetry(
           await withPayer(cycle)
             .then((c) => manualRetries.ensureStarted(pending, c))
             .catch((err: unknown) => {
-              log.warn({ err, retry: pending.retryId }, 'could not resume a pending manual retry');
+              log.warn(
+                { ...cycleRowLogFields(cycle), err, retry: pending.retryId },
+                'could not resume a pending manual retry',
+              );
             });
         }
         throw new ApiError(409, created.message);
@@ -84,6 +88,16 @@ export async function requestManualRetry(
       await manualRetries.outcome(retry.workflowId);
       retry = (await manualRetryById(db, retry.retryId)) ?? retry;
     }
+    log.info(
+      {
+        ...cycleRowLogFields(created.cycle),
+        retry: retry.retryId,
+        retry_workflow_id: retry.workflowId,
+        status: retry.status,
+        created: created.kind === 'created',
+      },
+      'manual retry requested',
+    );
     return {
       status: created.kind === 'created' ? (201 as const) : (200 as const),
       body: manualRetryView(retry, created.cycle.billingCycleId),

@@ -1,4 +1,9 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ChargeRequest, ChargeResult } from '../domain/charge';
 import { cycleLogOf } from './cycle-log';
@@ -52,8 +57,8 @@ export async function chargeOnce(
     cycleLogOf({ cycle_id: req.metadata?.cycle_id, document: req.metadata?.document }).error(
       'charge rejected by the gateway',
       {
-      key: req.idempotency_key,
-      error: cause?.message ?? err.message,
+        key: req.idempotency_key,
+        error: cause?.message ?? err.message,
       },
     );
     return {

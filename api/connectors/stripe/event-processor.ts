@@ -19,6 +19,7 @@ import {
   objectIdOf,
   type StripeEvent,
 } from '../../../stripe/webhook-event';
+import { documentLogFields } from '../../cycle-log';
 import { ApiError, zodErrorItems } from '../../errors';
 import type { FailedPaymentSubmission } from '../../failed-payment-submission';
 import type { ProcessedEvent } from './outcomes';
@@ -98,9 +99,11 @@ export function createEventProcessor(deps: EventProcessorDeps) {
   /** The failure is in a cycle already (claimed by another event about it, or concurrently). */
   const alreadyIn = async (payment: FailedPayment) => (await findClaim(db, payment.payment_id)) !== null;
 
-  const paymentFailed = async (event: StripeEvent, log: Logger): Promise<ProcessedEvent> => {
+  const paymentFailed = async (event: StripeEvent, eventLog: Logger): Promise<ProcessedEvent> => {
     const invoiceId = objectIdOf(event, 'invoice');
     if (!invoiceId) return { outcome: 'ignored', reason: 'the event carries no invoice' };
+    // Every line about the invoice names its cycle's workflow and document (api/cycle-log.ts).
+    const log = eventLog.child(documentLogFields({ type: 'invoice', id: invoiceId }));
     const seen = { invoiceId, customerId: customerOfEvent(event) };
     if (isOwnCharge(event)) return { ...seen, outcome: 'own_charge' };
     if (!deps.gatewayIds.includes(STRIPE_GATEWAY_ID)) {
@@ -170,9 +173,11 @@ export function createEventProcessor(deps: EventProcessorDeps) {
   };
 
   /** invoice.paid, invoice.voided, invoice.marked_uncollectible: end the cycle by the invoice's state now. */
-  const invoiceClosed = async (event: StripeEvent, log: Logger): Promise<ProcessedEvent> => {
+  const invoiceClosed = async (event: StripeEvent, eventLog: Logger): Promise<ProcessedEvent> => {
     const invoiceId = objectIdOf(event, 'invoice');
     if (!invoiceId) return { outcome: 'ignored', reason: 'the event carries no invoice' };
+    // Every line about the invoice names its cycle's workflow and document (api/cycle-log.ts).
+    const log = eventLog.child(documentLogFields({ type: 'invoice', id: invoiceId }));
     const seen = { invoiceId, customerId: customerOfEvent(event) };
     // Our own charge paid it: the cycle records the charge and ends as collected by itself.
     if (isOwnCharge(event)) return { ...seen, outcome: 'own_charge' };

@@ -5,6 +5,7 @@ import type { Db } from '../../../db/client';
 import { findStripeEvent, recordStripeEvent, stripeEventCounts } from '../../../db/stripe-events';
 import { stripeEventSchema } from '../../../stripe/webhook-event';
 import type { AppEnv } from '../../context';
+import { documentLogFields } from '../../cycle-log';
 import { ApiError } from '../../errors';
 import { createFailedPaymentSubmission } from '../../failed-payment-submission';
 import { createEventProcessor } from './event-processor';
@@ -91,7 +92,14 @@ export function registerStripeConnector(app: OpenAPIHono<AppEnv>, deps: StripeCo
       foreignAttempt: result.foreignAttempt ?? false,
       receivedAt,
     });
-    elog.info({ outcome: result.outcome, reason: result.reason }, 'Stripe event processed');
+    elog.info(
+      {
+        ...(result.invoiceId ? documentLogFields({ type: 'invoice', id: result.invoiceId }) : {}),
+        outcome: result.outcome,
+        reason: result.reason,
+      },
+      'Stripe event processed',
+    );
     return c.json({ received: true as const, duplicate: false, outcome: result.outcome }, 200);
   });
 

@@ -6,7 +6,9 @@ import { cycleTarget } from '../../../db/cycle-list';
 import type { ActionResult, CycleAction } from '../../../domain/action-result';
 import type { CycleStatus } from '../../../domain/cycle-status';
 import { isFinal } from '../../../domain/cycle-status';
+import type { Logger } from '../../../log/logger';
 import type { AppEnv } from '../../context';
+import { cycleRowLogFields } from '../../cycle-log';
 import { ApiError } from '../../errors';
 import { requestManualRetry } from '../../manual-retry-request';
 import { viaTemporal } from '../../temporal-errors';
@@ -36,6 +38,7 @@ const ended = (id: number, status: string) =>
 
 export function registerCycleActionRoutes(app: OpenAPIHono<AppEnv>, { db, cycles }: CycleActionDeps) {
   const act = async (
+    log: Logger,
     id: number,
     action: CycleAction,
     send: (doc: { type: 'invoice' | 'debit_memo'; id: string }) => Promise<ActionResult | null>,
@@ -44,6 +47,15 @@ export function registerCycleActionRoutes(app: OpenAPIHono<AppEnv>, { db, cycles
     if (!target) throw unknownCycle(id);
     if (isFinal(target.status as CycleStatus)) throw ended(id, target.status);
     const result = await viaTemporal(() => send({ type: target.documentType, id: target.documentId }));
+    log.info(
+      {
+        ...cycleRowLogFields({ ...target, id }),
+        action,
+        outcome: result?.outcome ?? 'closed',
+        applied: result?.applied ?? false,
+      },
+      `cycle ${action} requested`,
+    );
     // The run closed before the Update arrived: the cycle ended as it was asked.
     if (result === null) throw ended(id, 'its workflow has closed');
     if (result.cycle_id !== null && result.cycle_id !== id) {
@@ -57,21 +69,33 @@ export function registerCycleActionRoutes(app: OpenAPIHono<AppEnv>, { db, cycles
 
   app.openapi(executeCycleRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(await act(id, 'execute', (doc) => cycles.confirmed.execute(doc, c.get('user'))), 200);
+    return c.json(
+      await act(c.get('log'), id, 'execute', (doc) => cycles.confirmed.execute(doc, c.get('user'))),
+      200,
+    );
   });
   app.openapi(pauseCycleRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(await act(id, 'pause', (doc) => cycles.confirmed.pause(doc, c.get('user'))), 200);
+    return c.json(
+      await act(c.get('log'), id, 'pause', (doc) => cycles.confirmed.pause(doc, c.get('user'))),
+      200,
+    );
   });
   app.openapi(resumeCycleRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(await act(id, 'resume', (doc) => cycles.confirmed.resume(doc, c.get('user'))), 200);
+    return c.json(
+      await act(c.get('log'), id, 'resume', (doc) => cycles.confirmed.resume(doc, c.get('user'))),
+      200,
+    );
   });
   app.openapi(removeCycleRoute, async (c) => {
     const { id } = c.req.valid('param');
     // The body is optional: none (or an empty one) removes without a reason.
     const reason = c.req.valid('json')?.reason ?? 'api: cycle explorer';
-    return c.json(await act(id, 'remove', (doc) => cycles.confirmed.remove(doc, c.get('user'), reason)), 200);
+    return c.json(
+      await act(c.get('log'), id, 'remove', (doc) => cycles.confirmed.remove(doc, c.get('user'), reason)),
+      200,
+    );
   });
 }
 

@@ -3,7 +3,9 @@ import type { CycleClient } from '../../../client/cycles';
 import type { Db } from '../../../db/client';
 import { type ActiveCycleRef, activeCycles, type CycleSelection } from '../../../db/cycle-queries';
 import type { ActionResult } from '../../../domain/action-result';
-import type { DocumentRef } from '../../../domain/failed-payment';
+import { cycleLogFields } from '../../../domain/cycle-log-fields';
+import { cycleWorkflowId, type DocumentRef } from '../../../domain/failed-payment';
+import type { Logger } from '../../../log/logger';
 import type { AppEnv } from '../../context';
 import { ApiError } from '../../errors';
 import { mapLimit } from '../../map-limit';
@@ -34,7 +36,12 @@ export interface CycleWriteDeps {
 type Action = 'execute' | 'remove';
 
 export function registerCycleWriteRoutes(app: OpenAPIHono<AppEnv>, { db, cycles }: CycleWriteDeps) {
-  const act = async (action: Action, selection: CycleSelection, user: string, via: string) => {
+  const act = async (
+    action: Action,
+    selection: CycleSelection,
+    { user, log }: { user: string; log: Logger },
+    via: string,
+  ) => {
     const refs = await activeCycles(db, selection);
     const byDoc = new Map<string, { doc: DocumentRef; refs: ActiveCycleRef[] }>();
     for (const r of refs) {
@@ -48,6 +55,20 @@ export function registerCycleWriteRoutes(app: OpenAPIHono<AppEnv>, { db, cycles 
         action === 'execute'
           ? cycles.confirmed.execute(doc, user)
           : cycles.confirmed.remove(doc, user, `api: ${via}`),
+      );
+      // One line per document, with the cycle that answered (or the one that was listed).
+      log.info(
+        {
+          ...cycleLogFields({
+            workflow_id: cycleWorkflowId(doc),
+            cycle_id: result?.cycle_id ?? refs[0]?.id,
+            document: doc,
+          }),
+          action,
+          outcome: result?.outcome ?? 'closed',
+          applied: result?.applied ?? false,
+        },
+        `cycle ${action} requested`,
       );
       return { refs, result };
     });
@@ -76,21 +97,36 @@ export function registerCycleWriteRoutes(app: OpenAPIHono<AppEnv>, { db, cycles 
   app.openapi(executeInvoicePaymentRoute, async (c) => {
     const { invoice_id } = c.req.valid('param');
     return c.json(
-      await act('execute', { invoice_ids: [invoice_id] }, c.get('user'), 'execute_invoice_payment'),
+      await act(
+        'execute',
+        { invoice_ids: [invoice_id] },
+        { user: c.get('user'), log: c.get('log') },
+        'execute_invoice_payment',
+      ),
       200,
     );
   });
   app.openapi(executeDebitMemoPaymentRoute, async (c) => {
     const { debit_memo_id } = c.req.valid('param');
     return c.json(
-      await act('execute', { debit_memo_ids: [debit_memo_id] }, c.get('user'), 'execute_debit_memo_payment'),
+      await act(
+        'execute',
+        { debit_memo_ids: [debit_memo_id] },
+        { user: c.get('user'), log: c.get('log') },
+        'execute_debit_memo_payment',
+      ),
       200,
     );
   });
   app.openapi(executeAccountPaymentsRoute, async (c) => {
     const { account_id } = c.req.valid('param');
     return c.json(
-      await act('execute', { account_ids: [account_id] }, c.get('user'), 'execute_account_payments'),
+      await act(
+        'execute',
+        { account_ids: [account_id] },
+        { user: c.get('user'), log: c.get('log') },
+        'execute_account_payments',
+      ),
       200,
     );
   });
@@ -105,13 +141,21 @@ export function registerCycleWriteRoutes(app: OpenAPIHono<AppEnv>, { db, cycles 
       // The schema says so too; this guards a body the validator never saw.
       throw new ApiError(400, 'Name at least one id in account_ids, invoice_ids or debit_memo_ids');
     }
-    return c.json(await act('execute', selection, c.get('user'), 'execute_payments'), 200);
+    return c.json(
+      await act('execute', selection, { user: c.get('user'), log: c.get('log') }, 'execute_payments'),
+      200,
+    );
   });
 
   app.openapi(removeInvoiceRoute, async (c) => {
     const { invoice_id } = c.req.valid('param');
     return c.json(
-      await act('remove', { invoice_ids: [invoice_id] }, c.get('user'), 'remove_invoice_from_retry_cycle'),
+      await act(
+        'remove',
+        { invoice_ids: [invoice_id] },
+        { user: c.get('user'), log: c.get('log') },
+        'remove_invoice_from_retry_cycle',
+      ),
       200,
     );
   });
@@ -121,7 +165,7 @@ export function registerCycleWriteRoutes(app: OpenAPIHono<AppEnv>, { db, cycles 
       await act(
         'remove',
         { debit_memo_ids: [debit_memo_id] },
-        c.get('user'),
+        { user: c.get('user'), log: c.get('log') },
         'remove_debit_memo_from_retry_cycle',
       ),
       200,
@@ -130,7 +174,12 @@ export function registerCycleWriteRoutes(app: OpenAPIHono<AppEnv>, { db, cycles 
   app.openapi(removeAccountRoute, async (c) => {
     const { account_id } = c.req.valid('param');
     return c.json(
-      await act('remove', { account_ids: [account_id] }, c.get('user'), 'remove_account_from_retry_cycle'),
+      await act(
+        'remove',
+        { account_ids: [account_id] },
+        { user: c.get('user'), log: c.get('log') },
+        'remove_account_from_retry_cycle',
+      ),
       200,
     );
   });

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { findFailedPayment, registerFailedPayment } from '../../../db/failed-payment-store';
 import { findClaim } from '../../../db/payment-claims';
 import type { SubmitResult } from '../../../domain/cycle-details';
+import { cycleLogFields } from '../../../domain/cycle-log-fields';
 import { documentOf, type FailedPayment, failedPaymentSchema } from '../../../domain/failed-payment';
 import type { AppEnv } from '../../context';
 import { ApiError, zodErrorItems } from '../../errors';
@@ -121,7 +122,15 @@ export function registerSubmitRoutes(app: OpenAPIHono<AppEnv>, deps: SubmitDeps)
       const payment = await resolvePayment(c.req.valid('json'));
       const result = await submission.submit(payment);
       c.get('log').info(
-        { payment_id: payment.payment_id, cycle_id: result.cycle_id, added: result.added },
+        {
+          ...cycleLogFields({
+            workflow_id: result.workflow_id,
+            cycle_id: result.cycle_id,
+            document: documentOf(payment),
+          }),
+          payment_id: payment.payment_id,
+          added: result.added,
+        },
         'failed payment submitted',
       );
       // A repeated submit gets the same answer as the first, and says it is a replay.
