@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { type NativeConnection, Worker } from '@temporalio/worker';
+import { cycleLogInterceptor } from './cycle-log-interceptor';
 
 export const workflowsPath = join(import.meta.dirname, '..', 'workflows', 'index.ts');
 
@@ -29,6 +30,8 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: opts.activities,
+    // Activity log lines name the cycle they are about (worker/cycle-log-interceptor.ts).
+    interceptors: { activity: [cycleLogInterceptor] },
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: opts.workflowsPath ?? workflowsPath, bundlerOptions }),

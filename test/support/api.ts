@@ -6,6 +6,7 @@ import { createReadiness } from '../../api/readiness';
 import type { CycleClient } from '../../client/cycles';
 import type { ManualRetryClient } from '../../client/manual-retries';
 import type { DbHandle } from '../../db/client';
+import type { Logger } from '../../log/logger';
 import { bootstrapStore } from '../../runtime/bootstrap';
 import { type DbKind, openTestDb } from './databases';
 
@@ -36,13 +37,15 @@ export async function testApp(
     temporalUi?: { namespace?: string; baseUrl?: string };
     /** The Stripe Billing connector (served with `cycles`). */
     stripe?: AppDeps['stripe'];
+    /** Where the app logs (default: nowhere). */
+    logger?: Logger;
   } = {},
 ) {
   const handle = opts.db ?? (await openTestDb(kind));
   await bootstrapStore(handle.db, { CPR_BOOTSTRAP_USER: TEST_USER, CPR_BOOTSTRAP_TOKEN: TEST_TOKEN });
   const app = createApp({
     db: handle.db,
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
     readiness: createReadiness(),
     limiter: createFailedAuthLimiter({ max: opts.failedAuthMax ?? 1000, windowMs: 60_000 }),
     ...(opts.cycles ? { cycles: opts.cycles, gatewayIds: opts.gatewayIds ?? ['sim'] } : {}),
