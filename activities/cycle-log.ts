@@ -17,7 +17,10 @@ export interface ActivityCycleLog {
 
 export function activityCycleLog(fallback: Logger, input: unknown): ActivityCycleLog {
   const ctx = currentContext();
-  const fields = cycleFieldsOf(input, ctx?.info.workflowExecution?.workflowId);
+  const fields = cycleFieldsOf(input, {
+    workflowId: ctx?.info.workflowExecution?.workflowId,
+    workflowType: ctx?.info.workflowType,
+  });
   if (ctx) {
     return {
       warn: (message, attributes) => ctx.log.warn(message, { ...attributes, ...fields }),
@@ -38,32 +41,47 @@ function currentContext(): Context | undefined {
   }
 }
 
+/** The workflow that called the activity, as its context tells. */
+export interface Caller {
+  workflowId?: string | undefined;
+  workflowType?: string | undefined;
+}
+
 /**
- * What an activity's input says about its cycle. The inputs spell it three ways: `cycle_id` with a
+ * What an activity's input says about its cycle. The inputs spell it several ways: `cycle_id` with a
  * `document` (a ref or `type:id`), `workflow_id` with `document_type`/`document_id` (opening a cycle),
- * or, for a webhook, the cycle's details under `payload.cycle`.
+ * a charge's `metadata`, or, for a webhook, the cycle's details under `payload.cycle`. What the input
+ * leaves out comes from the caller: a RetryCycle's workflow id is its document's (cycleWorkflowId).
  */
-export function cycleFieldsOf(input: unknown, callerWorkflowId?: string): CycleLogFields {
+export function cycleFieldsOf(input: unknown, caller: Caller = {}): CycleLogFields {
   const i = record(input);
-  const cycle = record(record(i.payload).cycle);
-  const source = Object.keys(cycle).length > 0 ? cycle : i;
-  const docType = source.document_type;
-  const docId = source.document_id;
-  const doc = record(source.document);
-  const document =
-    typeof source.document === 'string'
-      ? source.document
-      : typeof doc.type === 'string' && typeof doc.id === 'string'
-        ? `${doc.type}:${doc.id}`
-        : typeof docType === 'string' && typeof docId === 'string'
-          ? `${docType}:${docId}`
-          : undefined;
-  const cycleId = source.cycle_id;
+  const sources = [record(record(i.payload).cycle), i, record(i.metadata)];
+  const first = (key: string) => sources.map((s) => s[key]).find((v) => v !== undefined && v !== null);
+  const cycleId = first('cycle_id');
+  const workflowId = first('workflow_id');
   return cycleLogFields({
-    workflow_id: typeof source.workflow_id === 'string' ? source.workflow_id : callerWorkflowId,
+    workflow_id: typeof workflowId === 'string' ? workflowId : caller.workflowId,
     cycle_id: typeof cycleId === 'number' || typeof cycleId === 'string' ? cycleId : undefined,
-    document,
+    document:
+      sources.map(documentIn).find((d) => d !== undefined) ??
+      (caller.workflowType === 'RetryCycle' ? documentOfCycleWorkflow(caller.workflowId) : undefined),
   });
+}
+
+function documentIn(source: Record<string, unknown>): string | undefined {
+  const doc = source.document;
+  if (typeof doc === 'string' && doc !== '') return doc;
+  const ref = record(doc);
+  if (typeof ref.type === 'string' && typeof ref.id === 'string') return `${ref.type}:${ref.id}`;
+  const { document_type: type, document_id: id } = source;
+  if (typeof type === 'string' && typeof id === 'string') return `${type}:${id}`;
+  return undefined;
+}
+
+/** The inverse of cycleWorkflowId (`cpr-<type>-<id>`). */
+function documentOfCycleWorkflow(workflowId: string | undefined): string | undefined {
+  const m = workflowId ? /^cpr-(invoice|debit_memo)-(.+)$/.exec(workflowId) : null;
+  return m ? `${m[1]}:${m[2]}` : undefined;
 }
 
 function record(value: unknown): Record<string, unknown> {

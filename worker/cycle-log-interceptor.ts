@@ -9,11 +9,12 @@ import type { CycleLogFields } from '../domain/cycle-log-fields';
  * known once the activity executes, so the fields are read then and added to each line as it is logged.
  */
 export const cycleLogInterceptor: ActivityInterceptorsFactory = (ctx) => {
-  let fields: CycleLogFields = cycleFieldsOf(undefined, ctx.info.workflowExecution?.workflowId);
+  const caller = { workflowId: ctx.info.workflowExecution?.workflowId, workflowType: ctx.info.workflowType };
+  let fields: CycleLogFields = cycleFieldsOf(undefined, caller);
   return {
     inbound: {
       async execute(input, next) {
-        fields = cycleFieldsOf(input.args[0], ctx.info.workflowExecution?.workflowId);
+        fields = cycleFieldsOf(input.args[0], caller);
         return await next(input);
       },
     },

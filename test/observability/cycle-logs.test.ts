@@ -81,7 +81,6 @@ describe('the log of one cycle', () => {
       return complete && lines;
     });
 
-    if (process.env.SHOW_STORY) console.log(story.map((l) => JSON.stringify(l)).join("\n"));
     const messages = story.map((l) => l.msg);
     expect(messages).toEqual(
       expect.arrayContaining([
