@@ -41,7 +41,12 @@ const worker = await createWorker({
   connection,
   namespace: env.TEMPORAL_NAMESPACE,
   taskQueue: env.TEMPORAL_TASK_QUEUE,
-  activities: activitiesFromEnv(env, { db: database.db, logger, simUrl: env.SIM_URL, metrics: metrics.charge }),
+  activities: activitiesFromEnv(env, {
+    db: database.db,
+    logger,
+    simUrl: env.SIM_URL,
+    metrics: metrics.charge,
+  }),
   workflowBundlePath: env.WORKFLOW_BUNDLE,
 });
 const done = worker.run();

@@ -40,7 +40,12 @@ export function registerStoreMetrics(registry: Registry, db: Db): void {
       this.reset();
       for (const r of found) {
         this.inc(
-          { gateway: r.gateway ?? '', label: r.label ?? '', outcome: r.outcome ?? '', source: r.source ?? '' },
+          {
+            gateway: r.gateway ?? '',
+            label: r.label ?? '',
+            outcome: r.outcome ?? '',
+            source: r.source ?? '',
+          },
           Number(r.value),
         );
       }

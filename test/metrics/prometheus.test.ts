@@ -6,13 +6,13 @@ import { createOperatorClient } from '../../client/operator';
 import { createRestClient } from '../../client/rest';
 import type { RetryConfig } from '../../policy';
 import { DEMO_FIELD, withDemoGroup } from '../../scripts/demo-flow';
+import { freePort } from '../../temporal/dev-server';
 import { cleanupsAfterAll } from '../support/cleanups';
 import { type DbKind, dbKinds } from '../support/databases';
 import { startNpmStart, until } from '../support/npm-start';
 import { createTestDatabase } from '../support/postgres';
 import { scrape, total } from '../support/prometheus-text';
 import { uniqueName } from '../support/temporal';
-import { freePort } from '../../temporal/dev-server';
 
 // The real `npm start` (worker and API in one process, one /metrics) on each driver: one cycle whose
 // attempt 2 collects 100.00 USD, then one scrape of METRICS_PORT has the store-derived counts, the
@@ -72,7 +72,12 @@ describe.each(dbKinds)('/metrics of npm start on %s', (kind: DbKind) => {
     expect(total(samples, 'cpr_attempts_total')).toBe(2);
     expect(total(samples, 'cpr_attempts_total', { source: 'external', outcome: 'declined' })).toBe(1);
     expect(
-      total(samples, 'cpr_attempts_total', { source: 'cpr', outcome: 'approved', gateway: 'sim', label: 'Approved' }),
+      total(samples, 'cpr_attempts_total', {
+        source: 'cpr',
+        outcome: 'approved',
+        gateway: 'sim',
+        label: 'Approved',
+      }),
     ).toBe(1);
     expect(total(samples, 'cpr_amount_recovered_total', { currency: 'USD' })).toBe(100);
     expect(total(samples, 'cpr_cycles', { status: 'collected' })).toBe(1);

@@ -15,7 +15,8 @@ export function parseSamples(text: string): Sample[] {
     const m = SAMPLE.exec(line);
     if (!m) return [];
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1] as string] = (l[2] as string).replace(/\\(.)/g, '$1');
+    for (const l of (m[2] ?? '').matchAll(LABEL))
+      labels[l[1] as string] = (l[2] as string).replace(/\\(.)/g, '$1');
     return [{ name: m[1] as string, labels, value: Number(m[3]) }];
   });
 }
