@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import type { Logger } from '../log/logger';
 import { createCharge } from './charge';
+import type { ChargeMetrics } from './charge-metrics';
 import { createClaimStore } from './claim-store';
 import { createCycleStore } from './cycle-store';
 import type { GatewayRegistry } from './gateway/registry';
@@ -14,6 +15,8 @@ export interface ActivityDeps {
   logger: Logger;
   gateways: GatewayRegistry;
   webhooks?: WebhookOptions;
+  /** The worker's engine metrics (runtime/metrics/engine.ts); without it nothing is measured. */
+  metrics?: ChargeMetrics;
 }
 
 /**
@@ -51,7 +54,7 @@ export function createActivities(deps: ActivityDeps) {
     ...failOnDataException(createClaimStore(deps.db, cycleStore.loadConfig)),
     ...failOnDataException(createManualRetryStore(deps.db)),
     ...createMethodHistoryReader(deps.db),
-    charge: createCharge(deps.gateways),
+    charge: createCharge(deps.gateways, deps.metrics),
     postWebhook: createPostWebhook(deps.webhooks ?? {}),
   };
 }
