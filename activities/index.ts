@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import type { Logger } from '../log/logger';
 import { createCharge } from './charge';
+import type { ChargeMetrics } from './charge-metrics';
 import { createClaimStore } from './claim-store';
 import { activityCycleLog } from './cycle-log';
 import { createCycleStore } from './cycle-store';
@@ -15,6 +16,8 @@ export interface ActivityDeps {
   logger: Logger;
   gateways: GatewayRegistry;
   webhooks?: WebhookOptions;
+  /** The worker's engine metrics (runtime/metrics/engine.ts); without it nothing is measured. */
+  metrics?: ChargeMetrics;
 }
 
 /**
@@ -61,7 +64,7 @@ export function createActivities(deps: ActivityDeps) {
     ...failOnDataException(createClaimStore(deps.db, cycleStore.loadConfig), deps.logger),
     ...failOnDataException(createManualRetryStore(deps.db), deps.logger),
     ...createMethodHistoryReader(deps.db),
-    charge: createCharge(deps.gateways),
+    charge: createCharge(deps.gateways, deps.metrics),
     postWebhook: createPostWebhook(deps.webhooks ?? {}, deps.logger),
   };
 }

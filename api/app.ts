@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
+import type { Histogram } from 'prom-client';
 import type Stripe from 'stripe';
 import type { CycleClient } from '../client/cycles';
 import type { ManualRetryClient } from '../client/manual-retries';
@@ -17,6 +18,7 @@ import type { AppEnv } from './context';
 import { registerDocs } from './docs';
 import { ApiError, errorJson, zodErrorItems } from './errors';
 import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter';
+import { httpMetrics } from './http-metrics';
 import { jsonDepthLimit } from './json-depth';
 import type { Readiness } from './readiness';
 import { viewerReadsOnly } from './roles';
@@ -62,6 +64,8 @@ export interface AppDeps {
    * and its counts; served only with `cycles` as well.
    */
   stripe?: { client: Stripe; webhookSecret: string };
+  /** http_request_duration_seconds (runtime/metrics/http.ts); without it requests are not measured. */
+  requestDuration?: Histogram<'method' | 'route' | 'status'>;
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -83,6 +87,7 @@ export function createApp(deps: AppDeps) {
   });
   const limiter = deps.limiter ?? createFailedAuthLimiter({ max: 20, windowMs: 60_000 });
 
+  if (deps.requestDuration) app.use(httpMetrics(deps.requestDuration));
   app.use(closeOnUnreadBody());
   app.use(requestId());
   app.use(async (c, next) => {

@@ -10,6 +10,7 @@ import { bootstrapStore, checkStore } from '../runtime/bootstrap';
 import { buildConsoleAssets } from '../runtime/console-assets';
 import { pgliteDirOf } from '../runtime/data-dir';
 import { openDatabase } from '../runtime/database';
+import { processMetrics } from '../runtime/metrics';
 import { onShutdown } from '../runtime/shutdown';
 import { checkTemporal, connectClient } from '../temporal/connection';
 import { createReadiness } from './readiness';
@@ -25,6 +26,11 @@ const database = await openDatabase(env);
 await bootstrapStore(database.db, env);
 const client = await connectClient({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE });
 
+// The store-derived cpr_* counts and request durations (no Temporal worker runs here).
+const metrics = processMetrics(env, { api: { db: database.db } });
+const metricsServer = await metrics.serve();
+logger.info({ url: metricsServer.url }, 'metrics listening');
+
 const readiness = createReadiness();
 readiness.register('database', () => checkStore(database.db));
 readiness.register('temporal', () => checkTemporal(client));
@@ -35,6 +41,7 @@ const app = appFromEnv(env, {
   readiness,
   client,
   simUrl: env.SIM_URL,
+  requestDuration: metrics.requestDuration,
 });
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${info.port}`;
@@ -44,6 +51,7 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
 });
 onShutdown(logger, [
   { name: 'api', run: () => new Promise<void>((r) => server.close(() => r())) },
+  { name: 'metrics', run: () => metricsServer.close() },
   { name: 'temporal', run: () => client.connection.close() },
   { name: 'database', run: () => database.close() },
 ]);

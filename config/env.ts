@@ -95,6 +95,9 @@ export const envSchema = z.object({
   STRIPE_API_BASE: optionalString.pipe(
     z.url({ protocol: /^https?$/, error: 'an http(s):// URL' }).default('https://api.stripe.com'),
   ),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_PORT: port.default(9464),
+  TEMPORAL_METRICS_PORT: port.default(9465),
   SESSION_TTL_MINUTES: z.coerce
     .number({ error: sessionTtl })
     .int({ error: sessionTtl })
@@ -143,6 +146,11 @@ export const envDescriptions: Record<keyof Env, string> = {
     'signing secret of the Stripe webhook endpoint; set (with `STRIPE_SECRET_KEY`), it enables the Billing connector at `POST /connectors/stripe/webhook`',
   STRIPE_API_BASE:
     "where the Stripe SDK sends its requests (e.g. a `stripe-mock` or a test server); Stripe's own API by default",
+  METRICS_HOST: 'interface the Prometheus `/metrics` endpoint binds to (its own server, not the API port)',
+  METRICS_PORT:
+    'port of `/metrics`, one per process (a second worker on the same host needs another); the API and `npm start` expose the store-derived `cpr_*` counts, a worker its engine metrics',
+  TEMPORAL_METRICS_PORT:
+    "port of the Temporal SDK's own Prometheus exporter in a worker process (bound to 127.0.0.1; `/metrics` appends its scrape, `temporal_`-prefixed)",
   SESSION_TTL_MINUTES:
     'how long an operator console sign-in lasts, in minutes; the session ends earlier at sign-out or when its token is revoked',
 };

@@ -24,6 +24,11 @@ export interface ChargeRequest {
   document?: DocumentRef;
   /** The failed payment's `source` (e.g. `stripe_billing` for the Stripe Billing connector). */
   source?: string;
+  /**
+   * When the attempt was due (ISO-8601), for the worker's lateness histogram; optional because
+   * charges scheduled before it was added carry none, and a manual retry is due when it is asked.
+   */
+  due_at?: string;
 }
 
 export interface ChargeResult {

@@ -9,6 +9,7 @@ import type { Db } from '../db/client';
 import type { Logger } from '../log/logger';
 import { createStripeClient } from '../stripe/client';
 import { gatewaysFromEnv } from './gateways';
+import type { RequestDuration } from './metrics/http';
 
 /**
  * The API with every route, wired to Temporal on the configured task queue. `simUrl` is the simulator
@@ -25,6 +26,8 @@ export function appFromEnv(
     console?: ConsoleAssets;
     /** The UI of the dev server `npm start` runs; TEMPORAL_UI_URL, when set, wins. */
     devUiUrl?: string | undefined;
+    /** http_request_duration_seconds of this process (runtime/metrics). */
+    requestDuration?: RequestDuration | undefined;
   },
 ) {
   const target = { client: deps.client, taskQueue: env.TEMPORAL_TASK_QUEUE };
@@ -37,6 +40,7 @@ export function appFromEnv(
     gatewayIds: gatewaysFromEnv(env, deps.simUrl).ids(),
     ...(deps.console ? { console: deps.console } : {}),
     sessionTtlMinutes: env.SESSION_TTL_MINUTES,
+    ...(deps.requestDuration ? { requestDuration: deps.requestDuration } : {}),
     temporalUi: { namespace: env.TEMPORAL_NAMESPACE, baseUrl: env.TEMPORAL_UI_URL ?? deps.devUiUrl },
     ...(env.STRIPE_WEBHOOK_SECRET && env.STRIPE_SECRET_KEY
       ? {

@@ -15,6 +15,7 @@ import { bootstrapStore, checkStore } from '../runtime/bootstrap';
 import { buildConsoleAssets } from '../runtime/console-assets';
 import { devCredentialsFileOf, pgliteDirOf } from '../runtime/data-dir';
 import { openDatabase } from '../runtime/database';
+import { processMetrics, temporalTelemetry } from '../runtime/metrics';
 import { onShutdown } from '../runtime/shutdown';
 import { startSimulator } from '../runtime/simulator';
 import { temporalRuntimeLogger } from '../runtime/temporal-logger';
@@ -31,7 +32,12 @@ const dataDir = resolve(env.DATA_DIR);
 mkdirSync(dataDir, { recursive: true });
 
 // Our shutdown sequence owns the signals, so the SDK must not start draining the worker on its own.
-Runtime.install({ logger: temporalRuntimeLogger(logger), shutdownSignals: [] });
+// Core's own metrics exporter listens on TEMPORAL_METRICS_PORT; our /metrics appends it.
+Runtime.install({
+  logger: temporalRuntimeLogger(logger),
+  shutdownSignals: [],
+  telemetryOptions: temporalTelemetry(env.TEMPORAL_METRICS_PORT),
+});
 
 const cleanup: { name: string; run: () => Promise<unknown> }[] = [];
 async function main() {
@@ -73,7 +79,10 @@ async function main() {
     cleanup.push({ name: 'simulator', run: () => sim.stop() });
   }
 
-  // 3. Worker and API in this process.
+  // 3. Worker and API in this process, and one /metrics for both (runtime/metrics).
+  const metrics = processMetrics(env, { api: { db: database.db }, worker: true });
+  const metricsServer = await metrics.serve();
+  cleanup.push({ name: 'metrics', run: () => metricsServer.close() });
   const target = { address, namespace: env.TEMPORAL_NAMESPACE };
   const client = await connectClient(target);
   const workerConnection = await connectWorkerConnection(target);
@@ -81,7 +90,7 @@ async function main() {
     connection: workerConnection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    activities: activitiesFromEnv(env, { db: database.db, logger, simUrl }),
+    activities: activitiesFromEnv(env, { db: database.db, logger, simUrl, metrics: metrics.charge }),
     workflowBundlePath: env.WORKFLOW_BUNDLE,
   });
   const workerDone = worker.run();
@@ -108,6 +117,7 @@ async function main() {
     client,
     simUrl,
     devUiUrl: devServer?.uiUrl,
+    requestDuration: metrics.requestDuration,
   });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST });
   await new Promise<void>((r) => server.once('listening', () => r()));
@@ -143,6 +153,7 @@ async function main() {
     `  Temporal     ${address}  namespace=${env.TEMPORAL_NAMESPACE}  task queue=${env.TEMPORAL_TASK_QUEUE}`,
   );
   say(`  gateway sim  ${simUrl}`);
+  say(`  metrics      ${metricsServer.url}`);
   say(
     `  database     ${database.kind === 'pglite' ? `PGlite in ${pgliteDirOf(env)}` : 'Postgres (DATABASE_URL)'}`,
   );

@@ -6,6 +6,7 @@ import { installPostgresWriteGuard } from '../db/postgres-write-guard';
 import { createLogger } from '../log/logger';
 import { activitiesFromEnv } from '../runtime/activities';
 import { openDatabase } from '../runtime/database';
+import { processMetrics, temporalTelemetry } from '../runtime/metrics';
 import { onShutdown } from '../runtime/shutdown';
 import { temporalRuntimeLogger } from '../runtime/temporal-logger';
 import { connectWorkerConnection } from '../temporal/connection';
@@ -21,7 +22,16 @@ if (!env.TEMPORAL_ADDRESS) {
   process.exit(1);
 }
 // Our shutdown sequence owns the signals, so the SDK must not start draining the worker on its own.
-Runtime.install({ logger: temporalRuntimeLogger(logger), shutdownSignals: [] });
+// Core's own metrics exporter listens on TEMPORAL_METRICS_PORT; our /metrics appends it.
+Runtime.install({
+  logger: temporalRuntimeLogger(logger),
+  shutdownSignals: [],
+  telemetryOptions: temporalTelemetry(env.TEMPORAL_METRICS_PORT),
+});
+// Engine metrics only: the store-derived cpr_* counts are the API's (else summing processes doubles them).
+const metrics = processMetrics(env, { worker: true });
+const metricsServer = await metrics.serve();
+logger.info({ url: metricsServer.url }, 'metrics listening');
 const database = await openDatabase(env);
 const connection = await connectWorkerConnection({
   address: env.TEMPORAL_ADDRESS,
@@ -31,7 +41,12 @@ const worker = await createWorker({
   connection,
   namespace: env.TEMPORAL_NAMESPACE,
   taskQueue: env.TEMPORAL_TASK_QUEUE,
-  activities: activitiesFromEnv(env, { db: database.db, logger, simUrl: env.SIM_URL }),
+  activities: activitiesFromEnv(env, {
+    db: database.db,
+    logger,
+    simUrl: env.SIM_URL,
+    metrics: metrics.charge,
+  }),
   workflowBundlePath: env.WORKFLOW_BUNDLE,
 });
 const done = worker.run();
@@ -44,6 +59,7 @@ onShutdown(logger, [
       await done;
     },
   },
+  { name: 'metrics', run: () => metricsServer.close() },
   { name: 'temporal', run: () => connection.close() },
   { name: 'database', run: () => database.close() },
 ]);

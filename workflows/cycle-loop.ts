@@ -135,6 +135,8 @@ async function chargeNext(state: CycleState, commands: CycleCommands): Promise<C
   const key = chargeKey(ids.cycle_id, n);
   const amount = state.outstanding;
   const first = state.first;
+  // When this attempt was due, for the worker's lateness histogram (activities/charge.ts).
+  const dueAt = state.nextAttempt;
   // Nothing awaits between the checks above and the charge below, so a remove handled before this
   // line stops the charge, and one handled after it sees `charging` and waits for the answer.
   state.chargeStarted(n);
@@ -154,6 +156,8 @@ async function chargeNext(state: CycleState, commands: CycleCommands): Promise<C
       // a Stripe Billing cycle pays its invoice). Not a command change: Temporal does not compare an
       // activity's input on replay, so histories recorded without these fields replay unchanged.
       ...payerOf(first),
+      // Likewise an input field only, so not a command change.
+      ...(dueAt === null ? {} : { due_at: dueAt }),
     },
     `charge attempt ${n}: ${amount} ${first.currency}`,
   );

@@ -82,14 +82,12 @@ async function refusedInvoice(
   retrieve: () => Promise<Stripe.Invoice>,
 ): Promise<ChargeResult> {
   const key = p.req.idempotency_key;
-  let inv: Stripe.Invoice;
-  try {
-    inv = await retrieve();
-  } catch (err) {
-    if (p.opts.signal?.aborted) throw p.opts.signal.reason;
-    // The 400 is stored under the key, so a retry asks the same question and reads the invoice again.
-    throw p.unavailable(key, `invoice ${p.invoiceId} refused (${o.message}) and could not be read`, err);
-  }
+  // The 400 is stored under the key, so a retry asks the same question and reads the invoice again.
+  const inv = await readInvoice(
+    p,
+    retrieve,
+    () => `invoice ${p.invoiceId} refused (${o.message}) and could not be read`,
+  );
   if (inv.status === 'open' || inv.status === null) throw p.rejected(key, o);
   return {
     status: 'error',
@@ -108,22 +106,33 @@ async function settleUnknown(
   cause?: unknown,
 ): Promise<ChargeResult> {
   const key = p.req.idempotency_key;
-  let inv: Stripe.Invoice;
-  try {
-    inv = await retrieve();
-  } catch (err) {
-    if (p.opts.signal?.aborted) throw p.opts.signal.reason;
-    const why = err instanceof Error ? err.message : String(err);
-    throw p.unavailable(
-      key,
-      `invoice ${p.invoiceId} payment ${key} outcome unknown (${reason}); reading it failed: ${why}`,
-      err,
-    );
-  }
+  const inv = await readInvoice(
+    p,
+    retrieve,
+    (why) => `invoice ${p.invoiceId} payment ${key} outcome unknown (${reason}); reading it failed: ${why}`,
+  );
   if (inv.status === 'paid') return approved(p.req, inv);
   throw p.unavailable(
     key,
     `invoice ${p.invoiceId} payment ${key} got no definitive answer (${reason}) and the invoice is ${inv.status}; retry with the same key`,
     cause,
   );
+}
+
+/** The invoice as Stripe holds it now; when it cannot be read, the outcome stays unknown (retry). */
+async function readInvoice(
+  p: InvoicePayment,
+  retrieve: () => Promise<Stripe.Invoice>,
+  problem: (why: string) => string,
+): Promise<Stripe.Invoice> {
+  try {
+    return await retrieve();
+  } catch (err) {
+    if (p.opts.signal?.aborted) throw p.opts.signal.reason;
+    throw p.unavailable(
+      p.req.idempotency_key,
+      problem(err instanceof Error ? err.message : String(err)),
+      err,
+    );
+  }
 }

@@ -93,7 +93,15 @@ export async function startSystem(opts: {
   const worker = spawnNode(
     'worker',
     'worker/main.ts',
-    { ...common, SIM_URL: sim.url, WORKFLOW_BUNDLE: bundle, ...opts.workerEnv },
+    {
+      ...common,
+      SIM_URL: sim.url,
+      WORKFLOW_BUNDLE: bundle,
+      // Its /metrics and the SDK's exporter on free ports: the API beside it takes a /metrics port too.
+      METRICS_PORT: String(await freePort()),
+      TEMPORAL_METRICS_PORT: String(await freePort()),
+      ...opts.workerEnv,
+    },
     { nodeArgs },
   );
   const apiPort = await freePort();
@@ -106,6 +114,7 @@ export async function startSystem(opts: {
       SIM_URL: sim.url,
       PORT: String(apiPort),
       HOST: '127.0.0.1',
+      METRICS_PORT: String(await freePort()),
       CPR_BOOTSTRAP_USER: BENCH_USER,
       CPR_BOOTSTRAP_TOKEN: BENCH_TOKEN,
     },

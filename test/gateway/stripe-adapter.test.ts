@@ -361,6 +361,18 @@ describe('Stripe adapter: invoices of Stripe Billing cycles', () => {
     expect(inv).toMatchObject({ status: 'open', attempt_count: 1 });
   });
 
+  it('an invoice payment that needs 3-D Secure is declined as authentication_required; the invoice stays open', async () => {
+    const inv = fake.addInvoice({ customer, amount: 2500 });
+    const req = invoiceRequest(inv.id, { payment_method_id: 'pm_card_threeDSecure2Required' });
+    expect(await stripe.charge(req)).toMatchObject({
+      status: 'declined',
+      code: 'authentication_required',
+      gateway_payment_id: inv.payment_intents[0],
+      amount_collected: '0.00',
+    });
+    expect(inv).toMatchObject({ status: 'open', amount_paid: 0 });
+  });
+
   it.each(['paid', 'void'] as const)(
     'an invoice already %s: a definitive error, nothing charged',
     async (status) => {

@@ -14,6 +14,7 @@ import type { FailedPayment } from '../../domain/failed-payment';
 import type { RetryConfig } from '../../policy';
 import { gatewaysFromEnv } from '../../runtime/gateways';
 import { createSimServer } from '../../sim/server';
+import { freePort } from '../../temporal/dev-server';
 import { projectRoot } from '../../temporal/resolve-binary';
 import { createWorker } from '../../worker/create-worker';
 import { type DbKind, openTestDb } from './databases';
@@ -162,6 +163,9 @@ export async function spawnWorker(h: Harness, env: Record<string, string> = {}):
       SIM_URL: h.simUrl,
       WORKFLOW_BUNDLE: inject('workflowBundlePath'),
       LOG_LEVEL: 'info',
+      // Free ports for its /metrics and the SDK's exporter, so workers of parallel tests do not collide.
+      METRICS_PORT: String(await freePort()),
+      TEMPORAL_METRICS_PORT: String(await freePort()),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -26,6 +26,9 @@ export interface StartPorts {
   devPort: number;
   uiPort: number;
   simPort: number;
+  /** METRICS_PORT (our /metrics) and TEMPORAL_METRICS_PORT (the SDK's exporter). */
+  metricsPort: number;
+  temporalMetricsPort: number;
 }
 
 /**
@@ -41,6 +44,8 @@ export async function npmStartEnv(
     devPort: await freePort(),
     uiPort: await freePort(),
     simPort: await freePort(),
+    metricsPort: await freePort(),
+    temporalMetricsPort: await freePort(),
   };
   const source = resolveTemporal({});
   return {
@@ -53,6 +58,8 @@ export async function npmStartEnv(
       TEMPORAL_DEV_PORT: String(ports.devPort),
       TEMPORAL_UI_PORT: String(ports.uiPort),
       SIM_PORT: String(ports.simPort),
+      METRICS_PORT: String(ports.metricsPort),
+      TEMPORAL_METRICS_PORT: String(ports.temporalMetricsPort),
       TEMPORAL_CLI: source.kind === 'binary' ? source.path : undefined,
       LOG_LEVEL: 'warn',
       ...extraEnv,

@@ -310,6 +310,16 @@ export async function startStripeFake(): Promise<StripeFake> {
     });
     inv.payment_intents.push(pi.id);
     inv.attempt_count += 1;
+    if (!error && pi.status === 'requires_action') {
+      // Stripe leaves the invoice open and refuses the pay call: the customer must authenticate.
+      const refusal: Json = {
+        type: 'invalid_request_error',
+        code: 'invoice_payment_intent_requires_action',
+        message: 'This payment requires additional user action before it can be completed successfully.',
+        payment_intent: pi,
+      };
+      return { pi, error: refusal };
+    }
     if (!error) {
       inv.amount_paid += pi.amount_received;
       inv.amount_remaining = 0;
