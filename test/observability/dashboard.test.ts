@@ -31,12 +31,14 @@ const SCRAPED_METRIC_NAMES: readonly string[] = [
   // prom-client's default process metrics.
   'nodejs_eventloop_lag_seconds',
   'process_cpu_seconds_total',
-  // The Temporal Core SDK's (defaults: milliseconds, no unit suffix, counters without _total).
+  // The Temporal Core SDK's, as runtime/metrics/temporal.ts configures it (seconds, counters with
+  // _total). Checked against one scrape of `npm start` after a cycle (test/metrics/prometheus.test.ts's
+  // setup), except the failures counter, which Core exports only once a workflow task has failed.
   'temporal_workflow_task_schedule_to_start_latency_bucket',
   'temporal_activity_schedule_to_start_latency_bucket',
   'temporal_worker_task_slots_available',
   'temporal_sticky_cache_size',
-  'temporal_workflow_task_execution_failed',
+  'temporal_workflow_task_execution_failed_total',
 ];
 
 interface Target {
