@@ -8,6 +8,7 @@ import type { RetryConfig } from '../../policy';
 import { DEMO_FIELD, withDemoGroup } from '../../scripts/demo-flow';
 import { freePort } from '../../temporal/dev-server';
 import { cleanupsAfterAll } from '../support/cleanups';
+import { dashboardMetricNames, EXPOSED_ONLY_AFTER_A_FAILURE } from '../support/dashboard-queries';
 import { type DbKind, dbKinds } from '../support/databases';
 import { startNpmStart, until } from '../support/npm-start';
 import { createTestDatabase } from '../support/postgres';
@@ -89,6 +90,11 @@ describe.each(dbKinds)('/metrics of npm start on %s', (kind: DbKind) => {
     expect(samples.some((s) => s.name.startsWith('temporal_'))).toBe(true);
     expect(total(samples, 'cpr_temporal_metrics_scrape_failures_total')).toBe(0);
     expect(samples.some((s) => s.name === 'nodejs_eventloop_lag_seconds')).toBe(true);
+    // Every metric the Grafana dashboard queries is one this scrape exposes.
+    const exposed = new Set(samples.map((s) => s.name));
+    expect(
+      dashboardMetricNames().filter((n) => !exposed.has(n) && !EXPOSED_ONLY_AFTER_A_FAILURE.includes(n)),
+    ).toEqual([]);
 
     // Two ids, one series: the route template, never the id.
     const read = (id: string) =>
