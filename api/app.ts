@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
@@ -62,6 +63,8 @@ export interface AppDeps {
    * and its counts; served only with `cycles` as well.
    */
   stripe?: { client: Stripe; webhookSecret: string };
+  /** A server span per request (api/http-tracing.ts), only when tracing is on (runtime/tracing.ts). */
+  httpTracing?: MiddlewareHandler | undefined;
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -83,6 +86,8 @@ export function createApp(deps: AppDeps) {
   });
   const limiter = deps.limiter ?? createFailedAuthLimiter({ max: 20, windowMs: 60_000 });
 
+  // First, so the span covers every other middleware and is the context the handlers call Temporal in.
+  if (deps.httpTracing) app.use(deps.httpTracing);
   app.use(closeOnUnreadBody());
   app.use(requestId());
   app.use(async (c, next) => {

@@ -11,6 +11,7 @@ import { buildConsoleAssets } from '../runtime/console-assets';
 import { pgliteDirOf } from '../runtime/data-dir';
 import { openDatabase } from '../runtime/database';
 import { onShutdown } from '../runtime/shutdown';
+import { tracingFromEnv } from '../runtime/tracing';
 import { checkTemporal, connectClient } from '../temporal/connection';
 import { createReadiness } from './readiness';
 
@@ -23,7 +24,11 @@ if (!env.TEMPORAL_ADDRESS) {
 }
 const database = await openDatabase(env);
 await bootstrapStore(database.db, env);
-const client = await connectClient({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE });
+const tracing = await tracingFromEnv(env, 'payment-retry-api');
+const client = await connectClient(
+  { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE },
+  tracing?.client,
+);
 
 const readiness = createReadiness();
 readiness.register('database', () => checkStore(database.db));
@@ -35,6 +40,7 @@ const app = appFromEnv(env, {
   readiness,
   client,
   simUrl: env.SIM_URL,
+  httpTracing: tracing?.http,
 });
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${info.port}`;
@@ -46,4 +52,6 @@ onShutdown(logger, [
   { name: 'api', run: () => new Promise<void>((r) => server.close(() => r())) },
   { name: 'temporal', run: () => client.connection.close() },
   { name: 'database', run: () => database.close() },
+  // Last: the spans of the requests that were still running are sent too.
+  ...(tracing ? [{ name: 'tracing', run: () => tracing.shutdown() }] : []),
 ]);

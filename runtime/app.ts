@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { MiddlewareHandler } from 'hono';
 import { createApp } from '../api/app';
 import type { ConsoleAssets } from '../api/console';
 import type { Readiness } from '../api/readiness';
@@ -25,6 +26,8 @@ export function appFromEnv(
     console?: ConsoleAssets;
     /** The UI of the dev server `npm start` runs; TEMPORAL_UI_URL, when set, wins. */
     devUiUrl?: string | undefined;
+    /** Tracing's HTTP middleware (runtime/tracing.ts), when tracing is on. */
+    httpTracing?: MiddlewareHandler | undefined;
   },
 ) {
   const target = { client: deps.client, taskQueue: env.TEMPORAL_TASK_QUEUE };
@@ -38,6 +41,7 @@ export function appFromEnv(
     ...(deps.console ? { console: deps.console } : {}),
     sessionTtlMinutes: env.SESSION_TTL_MINUTES,
     temporalUi: { namespace: env.TEMPORAL_NAMESPACE, baseUrl: env.TEMPORAL_UI_URL ?? deps.devUiUrl },
+    httpTracing: deps.httpTracing,
     ...(env.STRIPE_WEBHOOK_SECRET && env.STRIPE_SECRET_KEY
       ? {
           stripe: {

@@ -18,6 +18,7 @@ import { openDatabase } from '../runtime/database';
 import { onShutdown } from '../runtime/shutdown';
 import { startSimulator } from '../runtime/simulator';
 import { temporalRuntimeLogger } from '../runtime/temporal-logger';
+import { tracingFromEnv } from '../runtime/tracing';
 import { checkTemporal, connectClient, connectWorkerConnection } from '../temporal/connection';
 import { type DevServer, startDevServer } from '../temporal/dev-server';
 import { resolveTemporal } from '../temporal/resolve-binary';
@@ -75,7 +76,10 @@ async function main() {
 
   // 3. Worker and API in this process.
   const target = { address, namespace: env.TEMPORAL_NAMESPACE };
-  const client = await connectClient(target);
+  const tracing = await tracingFromEnv(env, 'payment-retry');
+  // Pushed after the database, dev server and simulator, so it ends last and the last spans are sent.
+  if (tracing) cleanup.push({ name: 'tracing', run: () => tracing.shutdown() });
+  const client = await connectClient(target, tracing?.client);
   const workerConnection = await connectWorkerConnection(target);
   const worker = await createWorker({
     connection: workerConnection,
@@ -83,6 +87,7 @@ async function main() {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     activities: activitiesFromEnv(env, { db: database.db, logger, simUrl }),
     workflowBundlePath: env.WORKFLOW_BUNDLE,
+    tracing: tracing?.worker,
   });
   const workerDone = worker.run();
   workerDone.catch((err) => {
@@ -108,6 +113,7 @@ async function main() {
     client,
     simUrl,
     devUiUrl: devServer?.uiUrl,
+    httpTracing: tracing?.http,
   });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST });
   await new Promise<void>((r) => server.once('listening', () => r()));

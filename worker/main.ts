@@ -8,6 +8,7 @@ import { activitiesFromEnv } from '../runtime/activities';
 import { openDatabase } from '../runtime/database';
 import { onShutdown } from '../runtime/shutdown';
 import { temporalRuntimeLogger } from '../runtime/temporal-logger';
+import { tracingFromEnv } from '../runtime/tracing';
 import { connectWorkerConnection } from '../temporal/connection';
 import { createWorker } from './create-worker';
 
@@ -22,6 +23,7 @@ if (!env.TEMPORAL_ADDRESS) {
 }
 // Our shutdown sequence owns the signals, so the SDK must not start draining the worker on its own.
 Runtime.install({ logger: temporalRuntimeLogger(logger), shutdownSignals: [] });
+const tracing = await tracingFromEnv(env, 'payment-retry-worker');
 const database = await openDatabase(env);
 const connection = await connectWorkerConnection({
   address: env.TEMPORAL_ADDRESS,
@@ -33,6 +35,7 @@ const worker = await createWorker({
   taskQueue: env.TEMPORAL_TASK_QUEUE,
   activities: activitiesFromEnv(env, { db: database.db, logger, simUrl: env.SIM_URL }),
   workflowBundlePath: env.WORKFLOW_BUNDLE,
+  tracing: tracing?.worker,
 });
 const done = worker.run();
 logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE }, 'worker polling');
@@ -46,6 +49,8 @@ onShutdown(logger, [
   },
   { name: 'temporal', run: () => connection.close() },
   { name: 'database', run: () => database.close() },
+  // Last: the spans of the workflow tasks and activities that ran up to the end are sent too.
+  ...(tracing ? [{ name: 'tracing', run: () => tracing.shutdown() }] : []),
 ]);
 await done.catch((err) => {
   logger.fatal({ err }, 'worker failed');
