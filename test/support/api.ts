@@ -36,6 +36,8 @@ export async function testApp(
     temporalUi?: { namespace?: string; baseUrl?: string };
     /** The Stripe Billing connector (served with `cycles`). */
     stripe?: AppDeps['stripe'];
+    /** Tracing's HTTP middleware (test/observability). */
+    httpTracing?: AppDeps['httpTracing'];
   } = {},
 ) {
   const handle = opts.db ?? (await openTestDb(kind));
@@ -50,6 +52,7 @@ export async function testApp(
     ...(opts.console ? { console: opts.console } : {}),
     ...(opts.temporalUi ? { temporalUi: opts.temporalUi } : {}),
     ...(opts.stripe ? { stripe: opts.stripe } : {}),
+    ...(opts.httpTracing ? { httpTracing: opts.httpTracing } : {}),
   });
   const json = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {

@@ -13,6 +13,7 @@ import { ensureConfig } from '../../db/config-versions';
 import type { FailedPayment } from '../../domain/failed-payment';
 import type { RetryConfig } from '../../policy';
 import { gatewaysFromEnv } from '../../runtime/gateways';
+import type { WorkerTracing } from '../../runtime/tracing';
 import { createSimServer } from '../../sim/server';
 import { projectRoot } from '../../temporal/resolve-binary';
 import { createWorker } from '../../worker/create-worker';
@@ -58,6 +59,8 @@ export async function startHarness(
      * then built from them as production builds them (runtime/gateways.ts), the simulator as `sim`.
      */
     gatewayEnv?: Record<string, string>;
+    /** The worker's tracing interceptors (test/observability); it then loads this bundle's traced twin. */
+    tracing?: { worker: WorkerTracing; workflowBundlePath: string };
   } = {},
 ): Promise<Harness> {
   const db = await openTestDb(opts.kind ?? 'postgres', {
@@ -78,7 +81,8 @@ export async function startHarness(
       connection: temporal.workerConnection,
       namespace: 'default',
       taskQueue,
-      workflowBundlePath: inject('workflowBundlePath'),
+      workflowBundlePath: opts.tracing?.workflowBundlePath ?? inject('workflowBundlePath'),
+      tracing: opts.tracing?.worker,
       activities: createActivities({
         db: db.db,
         logger: pino({ level: 'silent' }),
