@@ -166,6 +166,9 @@ export async function spawnWorker(h: Harness, env: Record<string, string> = {}):
       SIM_URL: h.simUrl,
       WORKFLOW_BUNDLE: inject('workflowBundlePath'),
       LOG_LEVEL: 'info',
+      // Tracing off whatever the shell says: that bundle has no traced twin (runtime/tracing.ts).
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
