@@ -79,14 +79,21 @@ export async function startTracing(opts: {
   serviceName: string;
   spanProcessor: SpanProcessor;
 }): Promise<Tracing> {
-  const [{ NodeTracerProvider }, { Resource }, { ATTR_SERVICE_NAME }, otelTemporal, { httpTracing }] =
-    await Promise.all([
-      import('@opentelemetry/sdk-trace-node'),
-      import('@opentelemetry/resources'),
-      import('@opentelemetry/semantic-conventions'),
-      import('@temporalio/interceptors-opentelemetry'),
-      import('../api/http-tracing'),
-    ]);
+  const [
+    { NodeTracerProvider },
+    { Resource },
+    { ATTR_SERVICE_NAME },
+    otelTemporal,
+    { httpTracing },
+    { workflowSpanSink },
+  ] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/semantic-conventions'),
+    import('@temporalio/interceptors-opentelemetry'),
+    import('../api/http-tracing'),
+    import('./workflow-span-sink'),
+  ]);
   const resource = new Resource({ ...Resource.default().attributes, [ATTR_SERVICE_NAME]: opts.serviceName });
   const provider = new NodeTracerProvider({ resource, spanProcessors: [opts.spanProcessor] });
   provider.register();
@@ -103,7 +110,7 @@ export async function startTracing(opts: {
         ],
         workflowModules: workflowTracingModules,
       },
-      sinks: { exporter: otelTemporal.makeWorkflowExporter(opts.spanProcessor, resource) },
+      sinks: workflowSpanSink(opts.spanProcessor, resource),
     },
     shutdown: () => provider.shutdown(),
   };

@@ -10,7 +10,7 @@ import { createCycleClient } from '../../client/cycles';
 import { cycleWorkflowId, documentOf } from '../../domain/failed-payment';
 import { startTracing, type Tracing } from '../../runtime/tracing';
 import { connectClient } from '../../temporal/connection';
-import { bundleWorkflows, tracedBundlePath } from '../../worker/create-worker';
+import { bundleWorkflows, createWorker, tracedBundlePath } from '../../worker/create-worker';
 import { basic, testApp } from '../support/api';
 import { eventually, failedPayment, type Harness, startHarness, testConfig } from '../support/cycle-harness';
 
@@ -88,10 +88,14 @@ describe('traces', () => {
     // The payment method approves: the first retry collects and the cycle ends, which ends its
     // RunWorkflow span (a span is exported when it ends).
     await client.workflow.getHandle(workflowId).result();
-    const spans = await eventually(async () => {
-      const found = spansOf(CALLER_TRACE);
-      return found.some((s) => s.name === 'RunWorkflow:RetryCycle') ? found : undefined;
-    });
+    const ran = await eventually(async () =>
+      exporter
+        .getFinishedSpans()
+        .find((s) => s.name === 'RunWorkflow:RetryCycle' && s.attributes.temporalWorkflowId === workflowId),
+    );
+    // The workflow's run is in the caller's trace: one trace, not one per process.
+    expect(ran.spanContext().traceId).toBe(CALLER_TRACE);
+    const spans = spansOf(CALLER_TRACE);
 
     const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
     const parentOf = (s: ReadableSpan) => (s.parentSpanId ? byId.get(s.parentSpanId) : undefined);
@@ -119,6 +123,13 @@ describe('traces', () => {
     expect(uws.attributes.temporalWorkflowId).toBe(workflowId);
     const run = one(spans, 'RunWorkflow:RetryCycle');
     expect(parentOf(run)).toBe(uws);
+    // Identified by its workflow, and nothing more of the workflow's info (no memo, no search
+    // attributes: runtime/workflow-span-sink.ts).
+    expect(run.attributes).toEqual({
+      temporalWorkflowId: workflowId,
+      run_id: expect.any(String),
+      temporalWorkflowType: 'RetryCycle',
+    });
     expect(parentOf(one(spans, 'HandleUpdate:submitFailedPayment'))).toBe(uws);
     expect(parentOf(one(spans, 'ValidateUpdate:submitFailedPayment'))).toBe(uws);
 
@@ -140,9 +151,12 @@ describe('traces', () => {
 
     // One connected tree: every span's parent is in it, but the route's, which is the caller's.
     expect(spans.filter((s) => s !== http && !parentOf(s)).map((s) => s.name)).toEqual([]);
-    // Spans made inside the workflow sandbox leave it through the sink with the process's resource.
-    for (const s of [http, uws, run, charge]) {
+    // Spans made inside the workflow sandbox leave it through the sink with the process's resource, and
+    // every attribute is what OpenTelemetry allows: a primitive.
+    for (const s of spans) {
       expect(s.resource.attributes['service.name'], s.name).toBe('payment-retry-test');
+      const nonPrimitive = Object.entries(s.attributes).filter(([, v]) => typeof v === 'object');
+      expect(nonPrimitive, s.name).toEqual([]);
     }
 
     // Tracing adds headers, not commands: the traced run's history replays with and without the
@@ -153,6 +167,20 @@ describe('traces', () => {
       { workflowBundle: { code: tracedCode }, sinks: tracing.worker.sinks },
       history,
     );
+  });
+
+  it('refuses to start a worker on a prebuilt bundle that has no traced twin', async () => {
+    const plain = join(bundleDir, 'no-twin', 'workflow-bundle.js');
+    await expect(
+      createWorker({
+        connection: h.temporal.workerConnection,
+        namespace: 'default',
+        taskQueue: h.taskQueue,
+        activities: {},
+        workflowBundlePath: plain,
+        tracing: tracing.worker,
+      }),
+    ).rejects.toThrow(`tracing is on but ${tracedBundlePath(plain)} is missing`);
   });
 
   it('names a server span by its route template, never by the ids in the path', async () => {
