@@ -5,8 +5,10 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Worker } from '@temporalio/worker';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCycleClient } from '../../client/cycles';
+import { cycles } from '../../db/schema';
 import { cycleWorkflowId, documentOf } from '../../domain/failed-payment';
 import { startTracing, type Tracing } from '../../runtime/tracing';
 import { connectClient } from '../../temporal/connection';
@@ -167,6 +169,34 @@ describe('traces', () => {
       { workflowBundle: { code: tracedCode }, sinks: tracing.worker.sinks },
       history,
     );
+  });
+
+  it("follows an action's Update (executeUpdate) from its route into the workflow's handler", async () => {
+    // A slow cycle waits an hour between attempts: it is still running when paused.
+    const payment = failedPayment('pm-ok', { account: { segment: 'slow' } });
+    expect((await t.json('POST', '/api/v1/payments/submit_failed_payment', payment)).status).toBe(200);
+    const [row] = await h.db.db
+      .select({ id: cycles.id })
+      .from(cycles)
+      .where(eq(cycles.documentId, payment.invoice_id as string));
+    const res = await t.json('POST', `/api/v1/cycles/${row?.id}/pause`);
+    expect(res.status).toBe(200);
+    const http = await eventually(async () =>
+      exporter.getFinishedSpans().find((s) => s.name === 'POST /api/v1/cycles/:id/pause'),
+    );
+    const handled = await eventually(async () =>
+      exporter
+        .getFinishedSpans()
+        .find(
+          (s) =>
+            s.name === 'HandleUpdate:pauseConfirmed' &&
+            s.spanContext().traceId === http.spanContext().traceId,
+        ),
+    );
+    const spans = spansOf(http.spanContext().traceId);
+    const update = one(spans, 'StartWorkflowUpdate:pauseConfirmed');
+    expect(update.parentSpanId).toBe(http.spanContext().spanId);
+    expect(handled.parentSpanId).toBe(update.spanContext().spanId);
   });
 
   it('refuses to start a worker on a prebuilt bundle that has no traced twin', async () => {
