@@ -34,8 +34,15 @@ function routeOf(c: Context): string | undefined {
   return matchedRoutes(c).findLast((r) => r.method !== 'ALL')?.path;
 }
 
+/**
+ * Probes and scrapes, every few seconds from every orchestrator and Prometheus: a trace each would
+ * bury the requests worth reading.
+ */
+const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
 export function httpTracing(tracer: Tracer): MiddlewareHandler {
   return async (c, next) => {
+    if (UNTRACED_PATHS.has(c.req.path)) return await next();
     const method = c.req.method;
     const route = routeOf(c);
     // A caller's W3C traceparent makes this request a part of its trace.

@@ -73,7 +73,7 @@ describe('tracing from the environment', () => {
     expect(tracing).toBeDefined();
     const t = await testApp('pglite', { httpTracing: tracing?.http });
     try {
-      expect((await t.app.request('/healthz')).status).toBe(200);
+      expect((await t.app.request('/openapi.json')).status).toBe(200);
       // The batch goes out on shutdown at the latest.
       await tracing?.shutdown();
     } finally {
@@ -93,7 +93,7 @@ describe('tracing from the environment', () => {
       value: { stringValue: 'svc-from-env' },
     });
     expect(resourceSpans?.scopeSpans.flatMap((s) => s.spans.map((span) => span.name))).toEqual([
-      'GET /healthz',
+      'GET /openapi.json',
     ]);
   });
 });
