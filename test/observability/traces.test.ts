@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { httpTracing } from '../../api/http-tracing';
 import { createCycleClient } from '../../client/cycles';
 import { cycles } from '../../db/schema';
 import { cycleWorkflowId, documentOf } from '../../domain/failed-payment';
@@ -197,6 +199,24 @@ describe('traces', () => {
     const update = one(spans, 'StartWorkflowUpdate:pauseConfirmed');
     expect(update.parentSpanId).toBe(http.spanContext().spanId);
     expect(handled.parentSpanId).toBe(update.spanContext().spanId);
+  });
+
+  it('marks a 5xx answer as an error, with the exception the handler threw', async () => {
+    exporter.reset();
+    const app = new Hono()
+      .use(httpTracing(trace.getTracer('test')))
+      .get('/boom/:id', () => {
+        throw new Error('kaboom');
+      })
+      .onError((err, c) => c.json({ message: err.message }, 500));
+    expect((await app.request('/boom/ID-1')).status).toBe(500);
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.name).toBe('GET /boom/:id');
+    expect(span?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span?.attributes['http.response.status_code']).toBe(500);
+    expect(span?.events.map((e) => [e.name, e.attributes?.['exception.message']])).toEqual([
+      ['exception', 'kaboom'],
+    ]);
   });
 
   it('refuses to start a worker on a prebuilt bundle that has no traced twin', async () => {
