@@ -19,6 +19,8 @@ export const workflowTracingModules = [
   createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
 ];
 
+const SHUTDOWN_MS = 3000;
+
 /** What the worker adds when tracing is on (worker/create-worker.ts). */
 export interface WorkerTracing {
   interceptors: { activity: ActivityInterceptorsFactory[]; workflowModules: string[] };
@@ -32,7 +34,7 @@ export interface Tracing {
   /** For `new Client({ interceptors })` (temporal/connection.ts). */
   client: ClientInterceptors;
   worker: WorkerTracing;
-  /** Ends the provider, sending what is still buffered. */
+  /** Ends the provider, sending what is still buffered (for 3 s at most). */
   shutdown(): Promise<void>;
 }
 
@@ -112,6 +114,9 @@ export async function startTracing(opts: {
       },
       sinks: workflowSpanSink(opts.spanProcessor, resource),
     },
-    shutdown: () => provider.shutdown(),
+    // Bounded: an unreachable collector (the exporter waits up to 10 s) must not hold the process past
+    // its shutdown deadline once everything that matters has stopped; those last spans are lost.
+    shutdown: () =>
+      Promise.race([provider.shutdown(), new Promise<void>((r) => setTimeout(r, SHUTDOWN_MS).unref())]),
   };
 }
