@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
@@ -64,6 +65,8 @@ export interface AppDeps {
    * and its counts; served only with `cycles` as well.
    */
   stripe?: { client: Stripe; webhookSecret: string };
+  /** A server span per request (api/http-tracing.ts), only when tracing is on (runtime/tracing.ts). */
+  httpTracing?: MiddlewareHandler | undefined;
   /** http_request_duration_seconds (runtime/metrics/http.ts); without it requests are not measured. */
   requestDuration?: Histogram<'method' | 'route' | 'status'>;
 }
@@ -87,6 +90,8 @@ export function createApp(deps: AppDeps) {
   });
   const limiter = deps.limiter ?? createFailedAuthLimiter({ max: 20, windowMs: 60_000 });
 
+  // First, so the span covers every other middleware and is the context the handlers call Temporal in.
+  if (deps.httpTracing) app.use(deps.httpTracing);
   if (deps.requestDuration) app.use(httpMetrics(deps.requestDuration));
   app.use(closeOnUnreadBody());
   app.use(requestId());

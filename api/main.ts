@@ -12,6 +12,7 @@ import { pgliteDirOf } from '../runtime/data-dir';
 import { openDatabase } from '../runtime/database';
 import { processMetrics } from '../runtime/metrics';
 import { onShutdown } from '../runtime/shutdown';
+import { tracingFromEnv } from '../runtime/tracing';
 import { checkTemporal, connectClient } from '../temporal/connection';
 import { createReadiness } from './readiness';
 
@@ -24,7 +25,11 @@ if (!env.TEMPORAL_ADDRESS) {
 }
 const database = await openDatabase(env);
 await bootstrapStore(database.db, env);
-const client = await connectClient({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE });
+const tracing = await tracingFromEnv(env, 'payment-retry-api');
+const client = await connectClient(
+  { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE },
+  tracing?.client,
+);
 
 // The store-derived cpr_* counts and request durations (no Temporal worker runs here).
 const metrics = processMetrics(env, { api: { db: database.db } });
@@ -42,6 +47,7 @@ const app = appFromEnv(env, {
   client,
   simUrl: env.SIM_URL,
   requestDuration: metrics.requestDuration,
+  httpTracing: tracing?.http,
 });
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${info.port}`;
@@ -54,4 +60,6 @@ onShutdown(logger, [
   { name: 'metrics', run: () => metricsServer.close() },
   { name: 'temporal', run: () => client.connection.close() },
   { name: 'database', run: () => database.close() },
+  // Last: the spans of the requests that were still running are sent too.
+  ...(tracing ? [{ name: 'tracing', run: () => tracing.shutdown() }] : []),
 ]);

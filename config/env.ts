@@ -104,6 +104,14 @@ export const envSchema = z.object({
     .min(1, { error: sessionTtl })
     .max(525_600, { error: sessionTtl })
     .default(480),
+  // OpenTelemetry's standard names (runtime/tracing.ts): an endpoint turns tracing on.
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(
+    z.url({ protocol: /^https?$/, error: 'an http(s):// URL' }).optional(),
+  ),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(
+    z.url({ protocol: /^https?$/, error: 'an http(s):// URL' }).optional(),
+  ),
+  OTEL_SERVICE_NAME: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -153,6 +161,12 @@ export const envDescriptions: Record<keyof Env, string> = {
     "port of the Temporal SDK's own Prometheus exporter in a worker process (bound to 127.0.0.1; `/metrics` appends its scrape, `temporal_`-prefixed)",
   SESSION_TTL_MINUTES:
     'how long an operator console sign-in lasts, in minutes; the session ends earlier at sign-out or when its token is revoked',
+  OTEL_EXPORTER_OTLP_ENDPOINT:
+    'OpenTelemetry collector base URL, OTLP over HTTP (e.g. `http://otel-collector:4318`); set, it turns tracing on and spans go to `<url>/v1/traces`; unset (with the next), no tracing and no cost. The other standard `OTEL_EXPORTER_OTLP_*` variables (headers, timeout) and `OTEL_TRACES_SAMPLER` are read by the SDK',
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:
+    'full OTLP/HTTP traces URL (e.g. `http://otel-collector:4318/v1/traces`), used as it is instead of the base endpoint; set, it turns tracing on too',
+  OTEL_SERVICE_NAME:
+    'service name on the spans; unset: `payment-retry` (`npm start`), `payment-retry-api` (`npm run api`), `payment-retry-worker` (`npm run worker`)',
 };
 
 export class EnvError extends Error {}

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { MiddlewareHandler } from 'hono';
 import { createApp } from '../api/app';
 import type { ConsoleAssets } from '../api/console';
 import type { Readiness } from '../api/readiness';
@@ -28,6 +29,8 @@ export function appFromEnv(
     devUiUrl?: string | undefined;
     /** http_request_duration_seconds of this process (runtime/metrics). */
     requestDuration?: RequestDuration | undefined;
+    /** Tracing's HTTP middleware (runtime/tracing.ts), when tracing is on. */
+    httpTracing?: MiddlewareHandler | undefined;
   },
 ) {
   const target = { client: deps.client, taskQueue: env.TEMPORAL_TASK_QUEUE };
@@ -42,6 +45,7 @@ export function appFromEnv(
     sessionTtlMinutes: env.SESSION_TTL_MINUTES,
     ...(deps.requestDuration ? { requestDuration: deps.requestDuration } : {}),
     temporalUi: { namespace: env.TEMPORAL_NAMESPACE, baseUrl: env.TEMPORAL_UI_URL ?? deps.devUiUrl },
+    httpTracing: deps.httpTracing,
     ...(env.STRIPE_WEBHOOK_SECRET && env.STRIPE_SECRET_KEY
       ? {
           stripe: {

@@ -19,6 +19,7 @@ import { processMetrics, temporalTelemetry } from '../runtime/metrics';
 import { onShutdown } from '../runtime/shutdown';
 import { startSimulator } from '../runtime/simulator';
 import { temporalRuntimeLogger } from '../runtime/temporal-logger';
+import { tracingFromEnv } from '../runtime/tracing';
 import { checkTemporal, connectClient, connectWorkerConnection } from '../temporal/connection';
 import { type DevServer, startDevServer } from '../temporal/dev-server';
 import { resolveTemporal } from '../temporal/resolve-binary';
@@ -84,7 +85,10 @@ async function main() {
   const metricsServer = await metrics.serve();
   cleanup.push({ name: 'metrics', run: () => metricsServer.close() });
   const target = { address, namespace: env.TEMPORAL_NAMESPACE };
-  const client = await connectClient(target);
+  const tracing = await tracingFromEnv(env, 'payment-retry');
+  // Pushed after the database, dev server and simulator, so it ends last and the last spans are sent.
+  if (tracing) cleanup.push({ name: 'tracing', run: () => tracing.shutdown() });
+  const client = await connectClient(target, tracing?.client);
   const workerConnection = await connectWorkerConnection(target);
   const worker = await createWorker({
     connection: workerConnection,
@@ -92,6 +96,7 @@ async function main() {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     activities: activitiesFromEnv(env, { db: database.db, logger, simUrl, metrics: metrics.charge }),
     workflowBundlePath: env.WORKFLOW_BUNDLE,
+    tracing: tracing?.worker,
   });
   const workerDone = worker.run();
   workerDone.catch((err) => {
@@ -118,6 +123,7 @@ async function main() {
     simUrl,
     devUiUrl: devServer?.uiUrl,
     requestDuration: metrics.requestDuration,
+    httpTracing: tracing?.http,
   });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST });
   await new Promise<void>((r) => server.once('listening', () => r()));

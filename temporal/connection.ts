@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, type ClientInterceptors, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 
 export interface TemporalTarget {
@@ -6,9 +6,13 @@ export interface TemporalTarget {
   namespace: string;
 }
 
-export async function connectClient(target: TemporalTarget): Promise<Client> {
+/** `interceptors`: the tracing ones (runtime/tracing.ts) when tracing is on, else none. */
+export async function connectClient(
+  target: TemporalTarget,
+  interceptors?: ClientInterceptors | undefined,
+): Promise<Client> {
   const connection = await Connection.connect({ address: target.address, connectTimeout: 10_000 });
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({ connection, namespace: target.namespace, ...(interceptors ? { interceptors } : {}) });
 }
 
 export async function connectWorkerConnection(target: TemporalTarget): Promise<NativeConnection> {

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, type Logger, type NativeConnection, Worker } from '@temporalio/worker';
+import { type WorkerTracing, workflowTracingModules } from '../runtime/tracing';
 import { cycleLogInterceptor } from './cycle-log-interceptor';
 
 export const workflowsPath = join(import.meta.dirname, '..', 'workflows', 'index.ts');
@@ -13,6 +15,24 @@ export const bundlerOptions = {
   preloadModules: ['zod', 'luxon', join(import.meta.dirname, '..', 'policy', 'index.ts')],
 };
 
+/**
+ * The prebuilt bundle with the tracing interceptors compiled in, beside the plain one: a prebuilt
+ * bundle cannot take workflow interceptors at start, so `npm run build:workflows` writes both, and the
+ * plain one keeps the sandbox free of tracing when it is off.
+ */
+export const tracedBundlePath = (plain: string) => plain.replace(/(\.js)?$/, '.traced.js');
+
+/** The prebuilt workflow bundle (`npm run build:workflows`); `traced`: the twin with the tracing interceptors. */
+export async function bundleWorkflows(opts: { traced: boolean; logger?: Logger }): Promise<string> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    ...bundlerOptions,
+    workflowInterceptorModules: opts.traced ? workflowTracingModules : [],
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
+  return code;
+}
+
 export interface WorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -22,6 +42,22 @@ export interface WorkerOptions {
   workflowBundlePath?: string | undefined;
   /** Only tests point this elsewhere. */
   workflowsPath?: string;
+  /** The tracing interceptors and sink (runtime/tracing.ts), when tracing is on. */
+  tracing?: WorkerTracing | undefined;
+}
+
+function workflowCode(opts: WorkerOptions) {
+  if (!opts.workflowBundlePath) {
+    return { workflowsPath: opts.workflowsPath ?? workflowsPath, bundlerOptions };
+  }
+  if (!opts.tracing) return { workflowBundle: { codePath: opts.workflowBundlePath } };
+  const codePath = tracedBundlePath(opts.workflowBundlePath);
+  if (!existsSync(codePath)) {
+    throw new Error(
+      `tracing is on but ${codePath} is missing: build the bundles with \`npm run build:workflows\` (it writes both), or unset OTEL_EXPORTER_OTLP_ENDPOINT`,
+    );
+  }
+  return { workflowBundle: { codePath } };
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -30,11 +66,17 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: opts.activities,
-    // Activity log lines name the cycle they are about (worker/cycle-log-interceptor.ts).
-    interceptors: { activity: [cycleLogInterceptor] },
-    ...(opts.workflowBundlePath
-      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath: opts.workflowsPath ?? workflowsPath, bundlerOptions }),
+    ...workflowCode(opts),
+    interceptors: {
+      // Activity log lines name the cycle they are about (worker/cycle-log-interceptor.ts); with tracing
+      // on, activities also run in their span.
+      activity: [cycleLogInterceptor, ...(opts.tracing?.interceptors.activity ?? [])],
+      // Bundled from source they are compiled in now; a prebuilt bundle has them already.
+      ...(opts.tracing && !opts.workflowBundlePath
+        ? { workflowModules: opts.tracing.interceptors.workflowModules }
+        : {}),
+    },
+    ...(opts.tracing ? { sinks: opts.tracing.sinks } : {}),
     // Running charges get this long to finish on shutdown; whatever is cut off is retried by
     // another worker with the same idempotency key.
     shutdownGraceTime: '5s',

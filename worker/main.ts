@@ -9,6 +9,7 @@ import { openDatabase } from '../runtime/database';
 import { processMetrics, temporalTelemetry } from '../runtime/metrics';
 import { onShutdown } from '../runtime/shutdown';
 import { temporalRuntimeLogger } from '../runtime/temporal-logger';
+import { tracingFromEnv } from '../runtime/tracing';
 import { connectWorkerConnection } from '../temporal/connection';
 import { createWorker } from './create-worker';
 
@@ -32,6 +33,7 @@ Runtime.install({
 const metrics = processMetrics(env, { worker: true });
 const metricsServer = await metrics.serve();
 logger.info({ url: metricsServer.url }, 'metrics listening');
+const tracing = await tracingFromEnv(env, 'payment-retry-worker');
 const database = await openDatabase(env);
 const connection = await connectWorkerConnection({
   address: env.TEMPORAL_ADDRESS,
@@ -48,6 +50,7 @@ const worker = await createWorker({
     metrics: metrics.charge,
   }),
   workflowBundlePath: env.WORKFLOW_BUNDLE,
+  tracing: tracing?.worker,
 });
 const done = worker.run();
 logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE }, 'worker polling');
@@ -62,6 +65,8 @@ onShutdown(logger, [
   { name: 'metrics', run: () => metricsServer.close() },
   { name: 'temporal', run: () => connection.close() },
   { name: 'database', run: () => database.close() },
+  // Last: the spans of the workflow tasks and activities that ran up to the end are sent too.
+  ...(tracing ? [{ name: 'tracing', run: () => tracing.shutdown() }] : []),
 ]);
 await done.catch((err) => {
   logger.fatal({ err }, 'worker failed');

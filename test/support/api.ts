@@ -39,6 +39,8 @@ export async function testApp(
     stripe?: AppDeps['stripe'];
     /** Where the app logs (default: nowhere). */
     logger?: Logger;
+    /** Tracing's HTTP middleware (test/observability). */
+    httpTracing?: AppDeps['httpTracing'];
   } = {},
 ) {
   const handle = opts.db ?? (await openTestDb(kind));
@@ -53,6 +55,7 @@ export async function testApp(
     ...(opts.console ? { console: opts.console } : {}),
     ...(opts.temporalUi ? { temporalUi: opts.temporalUi } : {}),
     ...(opts.stripe ? { stripe: opts.stripe } : {}),
+    ...(opts.httpTracing ? { httpTracing: opts.httpTracing } : {}),
   });
   const json = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {

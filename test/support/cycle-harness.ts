@@ -13,6 +13,7 @@ import { ensureConfig } from '../../db/config-versions';
 import type { FailedPayment } from '../../domain/failed-payment';
 import type { RetryConfig } from '../../policy';
 import { gatewaysFromEnv } from '../../runtime/gateways';
+import type { WorkerTracing } from '../../runtime/tracing';
 import { createSimServer } from '../../sim/server';
 import { freePort } from '../../temporal/dev-server';
 import { projectRoot } from '../../temporal/resolve-binary';
@@ -59,6 +60,8 @@ export async function startHarness(
      * then built from them as production builds them (runtime/gateways.ts), the simulator as `sim`.
      */
     gatewayEnv?: Record<string, string>;
+    /** The worker's tracing interceptors (test/observability); it then loads this bundle's traced twin. */
+    tracing?: { worker: WorkerTracing; workflowBundlePath: string };
   } = {},
 ): Promise<Harness> {
   const db = await openTestDb(opts.kind ?? 'postgres', {
@@ -79,7 +82,8 @@ export async function startHarness(
       connection: temporal.workerConnection,
       namespace: 'default',
       taskQueue,
-      workflowBundlePath: inject('workflowBundlePath'),
+      workflowBundlePath: opts.tracing?.workflowBundlePath ?? inject('workflowBundlePath'),
+      tracing: opts.tracing?.worker,
       activities: createActivities({
         db: db.db,
         logger: pino({ level: 'silent' }),
@@ -166,6 +170,9 @@ export async function spawnWorker(h: Harness, env: Record<string, string> = {}):
       // Free ports for its /metrics and the SDK's exporter, so workers of parallel tests do not collide.
       METRICS_PORT: String(await freePort()),
       TEMPORAL_METRICS_PORT: String(await freePort()),
+      // Tracing off whatever the shell says: that bundle has no traced twin (runtime/tracing.ts).
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
