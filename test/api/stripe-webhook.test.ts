@@ -13,6 +13,7 @@ import { testApp } from '../support/api';
 import { eventually, type Harness, startHarness, testConfig } from '../support/cycle-harness';
 import { type DbKind, dbKinds } from '../support/databases';
 import { FAKE_SECRET_KEY, type FakeInvoice, type StripeFake, startStripeFake } from '../support/stripe-fake';
+import { stripeWebhookSender } from '../support/stripe-webhook';
 
 // The Stripe Billing connector end to end: signed webhook events (as Stripe builds and signs them)
 // into the API, a real worker and Temporal behind it, the invoices read back from a local Stripe that
@@ -37,8 +38,6 @@ function hourlyConfig(): RetryConfig {
     })),
   } as RetryConfig;
 }
-
-type Answer = { received?: true; duplicate?: boolean; outcome?: string; success?: false; message?: string };
 
 describe.each(dbKinds)('Stripe Billing connector on %s', (kind: DbKind) => {
   let h: Harness;
@@ -68,63 +67,11 @@ describe.each(dbKinds)('Stripe Billing connector on %s', (kind: DbKind) => {
     await fake?.close();
   });
 
-  let seq = 0;
-  /** An event as Stripe builds it; `request` null-ish fields mean Stripe acted by itself. */
-  const stripeEvent = (
-    type: string,
-    object: Record<string, unknown>,
-    opts: { previous_attributes?: Record<string, unknown>; idempotency_key?: string | null } = {},
-  ) => ({
-    id: `evt_${randomBytes(12).toString('hex')}${++seq}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    data: { object, ...(opts.previous_attributes ? { previous_attributes: opts.previous_attributes } : {}) },
-    livemode: false,
-    pending_webhooks: 1,
-    request:
-      opts.idempotency_key === undefined
-        ? { id: null, idempotency_key: null }
-        : { id: `req_${randomBytes(6).toString('hex')}`, idempotency_key: opts.idempotency_key },
-    type,
-  });
-  /** The invoice as an event's `data.object` carries it (a snapshot at the event's time). */
-  const snapshot = (inv: FakeInvoice) => {
-    const { payment_intents: _, ...rest } = inv;
-    return { ...rest };
-  };
-  const invoiceEvent = (type: string, inv: FakeInvoice, idempotency_key?: string | null) =>
-    stripeEvent(type, snapshot(inv), idempotency_key === undefined ? {} : { idempotency_key });
-
-  const deliver = async (
-    event: unknown,
-    opts: { secret?: string; timestamp?: number; signature?: string | null } = {},
-  ) => {
-    const payload = JSON.stringify(event);
-    const signature =
-      opts.signature === undefined
-        ? Stripe.webhooks.generateTestHeaderString({
-            payload,
-            secret: opts.secret ?? SECRET,
-            ...(opts.timestamp ? { timestamp: opts.timestamp } : {}),
-          })
-        : opts.signature;
-    // No API token: Stripe's signature is the webhook's authentication.
-    const res = await t.app.request(STRIPE_WEBHOOK_PATH, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json; charset=utf-8',
-        ...(signature === null ? {} : { 'Stripe-Signature': signature }),
-      },
-      body: payload,
-    });
-    return { status: res.status, body: (await res.json()) as Answer };
-  };
-  const accepted = async (event: unknown) => {
-    const answer = await deliver(event);
-    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-    return answer.body;
-  };
+  // Stripe's side of the wire (test/support/stripe-webhook.ts), towards the app of this suite.
+  const { stripeEvent, invoiceEvent, deliver, accepted } = stripeWebhookSender(
+    { request: (path, init) => t.app.request(path, init) },
+    SECRET,
+  );
 
   /** A customer whose invoice's collection attempt failed (Stripe's own first attempt). */
   const failedInvoice = (opts: { amount?: number; pm?: string | null; currency?: string } = {}) => {
