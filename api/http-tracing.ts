@@ -12,8 +12,8 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
 } from '@opentelemetry/semantic-conventions';
-import type { Context, MiddlewareHandler } from 'hono';
-import { matchedRoutes } from 'hono/route';
+import type { MiddlewareHandler } from 'hono';
+import { routeTemplate } from './route-template';
 
 // The HTTP layer of the trace (issue 17): one server span per request, the parent of whatever the
 // handler does with Temporal, since the client interceptors start their spans in the active context.
@@ -25,16 +25,6 @@ const headerGetter: TextMapGetter<Headers> = {
 };
 
 /**
- * The route template that will answer (`/api/v1/payments/invoice_cycle_history/:invoice_id`), never the
- * raw path: ids would make every request a span name of its own. Known before any handler runs, so a
- * request refused by the auth middleware is still named by its route. None (404): undefined.
- */
-function routeOf(c: Context): string | undefined {
-  // Middleware is registered for every method (`ALL`); routes for theirs.
-  return matchedRoutes(c).findLast((r) => r.method !== 'ALL')?.path;
-}
-
-/**
  * Probes and scrapes, every few seconds from every orchestrator and Prometheus: a trace each would
  * bury the requests worth reading.
  */
@@ -44,7 +34,7 @@ export function httpTracing(tracer: Tracer): MiddlewareHandler {
   return async (c, next) => {
     if (UNTRACED_PATHS.has(c.req.path)) return await next();
     const method = c.req.method;
-    const route = routeOf(c);
+    const route = routeTemplate(c);
     // A caller's W3C traceparent makes this request a part of its trace.
     const parent = propagation.extract(context.active(), c.req.raw.headers, headerGetter);
     const span = tracer.startSpan(
