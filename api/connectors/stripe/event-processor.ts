@@ -50,6 +50,13 @@ function stripeUnavailable(err: unknown, log: Logger): never {
   throw new ApiError(503, 'Stripe could not be reached to read the current state; Stripe will redeliver');
 }
 
+/** What an invoice event's handler gets once the invoice is known (`onInvoice`). */
+interface InvoiceEventContext {
+  invoiceId: string;
+  log: Logger;
+  seen: { invoiceId: string; customerId: string | undefined };
+}
+
 const isMissing = (err: unknown) => err instanceof Stripe.errors.StripeError && err.statusCode === 404;
 
 export function createEventProcessor(deps: EventProcessorDeps) {
@@ -99,13 +106,26 @@ export function createEventProcessor(deps: EventProcessorDeps) {
   /** The failure is in a cycle already (claimed by another event about it, or concurrently). */
   const alreadyIn = async (payment: FailedPayment) => (await findClaim(db, payment.payment_id)) !== null;
 
-  const paymentFailed = async (event: StripeEvent, eventLog: Logger): Promise<ProcessedEvent> => {
-    const invoiceId = objectIdOf(event, 'invoice');
-    if (!invoiceId) return { outcome: 'ignored', reason: 'the event carries no invoice' };
-    // Every line about the invoice names its cycle's workflow and document (api/cycle-log.ts).
-    const log = eventLog.child(documentLogFields({ type: 'invoice', id: invoiceId }));
-    const seen = { invoiceId, customerId: customerOfEvent(event) };
-    if (isOwnCharge(event)) return { ...seen, outcome: 'own_charge' };
+  /**
+   * What every invoice event starts with: its invoice, a log whose lines name the invoice's cycle
+   * (api/cycle-log.ts), and the events our own charges caused set aside (the cycle records those
+   * charges itself: a decline is no new failure, a payment no external one).
+   */
+  const onInvoice =
+    (handle: (event: StripeEvent, on: InvoiceEventContext) => Promise<ProcessedEvent>) =>
+    async (event: StripeEvent, eventLog: Logger): Promise<ProcessedEvent> => {
+      const invoiceId = objectIdOf(event, 'invoice');
+      if (!invoiceId) return { outcome: 'ignored', reason: 'the event carries no invoice' };
+      const log = eventLog.child(documentLogFields({ type: 'invoice', id: invoiceId }));
+      const seen = { invoiceId, customerId: customerOfEvent(event) };
+      if (isOwnCharge(event)) return { ...seen, outcome: 'own_charge' };
+      return await handle(event, { invoiceId, log, seen });
+    };
+
+  const paymentFailed = async (
+    event: StripeEvent,
+    { invoiceId, log, seen }: InvoiceEventContext,
+  ): Promise<ProcessedEvent> => {
     if (!deps.gatewayIds.includes(STRIPE_GATEWAY_ID)) {
       // Nothing could charge the cycle; fail the delivery so the event is not lost once it is configured.
       log.error('Stripe webhook event cannot open a cycle: the gateway "stripe" is not configured');
@@ -173,14 +193,10 @@ export function createEventProcessor(deps: EventProcessorDeps) {
   };
 
   /** invoice.paid, invoice.voided, invoice.marked_uncollectible: end the cycle by the invoice's state now. */
-  const invoiceClosed = async (event: StripeEvent, eventLog: Logger): Promise<ProcessedEvent> => {
-    const invoiceId = objectIdOf(event, 'invoice');
-    if (!invoiceId) return { outcome: 'ignored', reason: 'the event carries no invoice' };
-    // Every line about the invoice names its cycle's workflow and document (api/cycle-log.ts).
-    const log = eventLog.child(documentLogFields({ type: 'invoice', id: invoiceId }));
-    const seen = { invoiceId, customerId: customerOfEvent(event) };
-    // Our own charge paid it: the cycle records the charge and ends as collected by itself.
-    if (isOwnCharge(event)) return { ...seen, outcome: 'own_charge' };
+  const invoiceClosed = async (
+    event: StripeEvent,
+    { invoiceId, log, seen }: InvoiceEventContext,
+  ): Promise<ProcessedEvent> => {
     const invoice = await retrieveInvoice(invoiceId, log);
     if (!invoice) return { ...seen, outcome: 'ignored', reason: 'the invoice does not exist at Stripe' };
     const ending = invoiceEnding(invoice);
@@ -262,10 +278,10 @@ export function createEventProcessor(deps: EventProcessorDeps) {
   };
 
   const handlers: Record<string, (event: StripeEvent, log: Logger) => Promise<ProcessedEvent>> = {
-    'invoice.payment_failed': paymentFailed,
-    'invoice.paid': invoiceClosed,
-    'invoice.voided': invoiceClosed,
-    'invoice.marked_uncollectible': invoiceClosed,
+    'invoice.payment_failed': onInvoice(paymentFailed),
+    'invoice.paid': onInvoice(invoiceClosed),
+    'invoice.voided': onInvoice(invoiceClosed),
+    'invoice.marked_uncollectible': onInvoice(invoiceClosed),
     'customer.updated': customerUpdated,
     'payment_method.attached': paymentMethodAttached,
   };
