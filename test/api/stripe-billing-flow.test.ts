@@ -8,7 +8,6 @@ import { findStripeEvent } from '../../db/stripe-events';
 import { chargeKey } from '../../domain/charge';
 import type { RetryConfig } from '../../policy';
 import { STRIPE_GATEWAY_ID } from '../../stripe/billing-source';
-import { createStripeClient } from '../../stripe/client';
 import { testApp } from '../support/api';
 import { eventually, type Harness, startHarness, testConfig } from '../support/cycle-harness';
 import { type DbKind, dbKinds } from '../support/databases';
@@ -19,7 +18,7 @@ import {
   type StripeFake,
   startStripeFake,
 } from '../support/stripe-fake';
-import { stripeWebhookSender } from '../support/stripe-webhook';
+import { fakeStripeConnector, stripeWebhookSender } from '../support/stripe-webhook';
 
 // One Stripe invoice's whole story with both halves of the Stripe integration running together: the
 // Billing connector (signed webhook events into the API) opens and steers the cycle, and a real worker
@@ -70,15 +69,7 @@ describe.each(dbKinds)('a Stripe invoice from failure to recovery on %s', (kind:
       db: h.db,
       cycles: h.cycles,
       gatewayIds: ['sim', STRIPE_GATEWAY_ID],
-      stripe: {
-        client: createStripeClient({
-          secretKey: FAKE_SECRET_KEY,
-          apiBase: fake.url,
-          timeoutMs: 10_000,
-          maxNetworkRetries: 0,
-        }),
-        webhookSecret: SECRET,
-      },
+      stripe: fakeStripeConnector(fake, SECRET),
     });
     stripe = stripeWebhookSender(t.app, SECRET);
   });

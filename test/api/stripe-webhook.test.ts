@@ -8,12 +8,11 @@ import { attempts, cycles } from '../../db/schema';
 import { findStripeEvent } from '../../db/stripe-events';
 import type { RetryConfig } from '../../policy';
 import { STRIPE_BILLING_SOURCE } from '../../stripe/billing-source';
-import { createStripeClient } from '../../stripe/client';
 import { testApp } from '../support/api';
 import { eventually, type Harness, startHarness, testConfig } from '../support/cycle-harness';
 import { type DbKind, dbKinds } from '../support/databases';
-import { FAKE_SECRET_KEY, type FakeInvoice, type StripeFake, startStripeFake } from '../support/stripe-fake';
-import { stripeWebhookSender } from '../support/stripe-webhook';
+import { type FakeInvoice, type StripeFake, startStripeFake } from '../support/stripe-fake';
+import { fakeStripeConnector, stripeWebhookSender } from '../support/stripe-webhook';
 
 // The Stripe Billing connector end to end: signed webhook events (as Stripe builds and signs them)
 // into the API, a real worker and Temporal behind it, the invoices read back from a local Stripe that
@@ -50,15 +49,7 @@ describe.each(dbKinds)('Stripe Billing connector on %s', (kind: DbKind) => {
       db: h.db,
       cycles: h.cycles,
       gatewayIds: ['sim', 'stripe'],
-      stripe: {
-        client: createStripeClient({
-          secretKey: FAKE_SECRET_KEY,
-          apiBase: fake.url,
-          timeoutMs: 10_000,
-          maxNetworkRetries: 0,
-        }),
-        webhookSecret: SECRET,
-      },
+      stripe: fakeStripeConnector(fake, SECRET),
     });
   });
   afterAll(async () => {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { expect } from 'vitest';
 import { STRIPE_WEBHOOK_PATH } from '../../api/connectors/stripe/routes';
-import type { FakeInvoice } from './stripe-fake';
+import { createStripeClient } from '../../stripe/client';
+import { FAKE_SECRET_KEY, type FakeInvoice, type StripeFake } from './stripe-fake';
 
 // Playing Stripe towards our webhook: events built as Stripe builds them (https://docs.stripe.com/api/events/object)
 // and signed as Stripe signs them, delivered to the app in process.
@@ -15,6 +16,22 @@ export type WebhookAnswer = {
   success?: false;
   message?: string;
 };
+
+/**
+ * The connector's deps against `fake`: the SDK client the connector reads invoices and customers with
+ * (no SDK retries, so a scripted fault is seen as it is) and the endpoint's signing secret.
+ */
+export function fakeStripeConnector(fake: StripeFake, webhookSecret: string) {
+  return {
+    client: createStripeClient({
+      secretKey: FAKE_SECRET_KEY,
+      apiBase: fake.url,
+      timeoutMs: 10_000,
+      maxNetworkRetries: 0,
+    }),
+    webhookSecret,
+  };
+}
 
 interface App {
   request(path: string, init: RequestInit): Response | Promise<Response>;
