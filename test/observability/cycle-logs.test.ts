@@ -8,6 +8,7 @@ import type { CycleDetails } from '../../domain/cycle-details';
 import { cycleWorkflowId, documentOf } from '../../domain/failed-payment';
 import { testApp } from '../support/api';
 import { eventually, failedPayment, type Harness, startHarness, testConfig } from '../support/cycle-harness';
+import { type DbKind, dbKinds } from '../support/databases';
 import { runtimeLines } from './runtime-log-capture';
 
 // "Every log line about a cycle carries its workflow id, cycle id and document, so a log search finds
@@ -18,7 +19,7 @@ import { runtimeLines } from './runtime-log-capture';
 
 type Line = Record<string, unknown> & { msg?: string };
 
-describe('the log of one cycle', () => {
+describe.each(dbKinds)('the log of one cycle on %s', (kind: DbKind) => {
   let h: Harness;
   let t: Awaited<ReturnType<typeof testApp>>;
   let receiver: Server;
@@ -41,10 +42,11 @@ describe('the log of one cycle', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const { port } = receiver.address() as AddressInfo;
     h = await startHarness({
+      kind,
       config: testConfig(3),
       webhooks: { lifecycleUrl: `http://127.0.0.1:${port}/` },
     });
-    t = await testApp('postgres', {
+    t = await testApp(kind, {
       db: h.db,
       cycles: h.cycles,
       logger: pino({ level: 'info' }, { write: (line: string) => void apiLines.push(line) }),

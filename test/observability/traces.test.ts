@@ -56,6 +56,8 @@ describe('traces', () => {
       { address: inject('temporalAddress'), namespace: 'default' },
       tracing.client,
     );
+    // Postgres only: the trace's shape comes from the interceptors and the middleware, which are the
+    // same whatever the driver (the cycle's database writes are local activities either way).
     t = await testApp('postgres', {
       db: h.db,
       cycles: createCycleClient({ client, taskQueue: h.taskQueue }),
