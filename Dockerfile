@@ -1,7 +1,9 @@
 # One image for the api, the worker and the simulated gateway; the command picks the role.
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
+# postinstall applies patches/ (patch-package) to the installed dependencies.
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM deps AS bundle
