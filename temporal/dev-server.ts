@@ -15,7 +15,26 @@ export interface DevServerOptions {
   namespace?: string;
   /** How long to wait for the frontend to answer; the SDK's own 5 s is too short on a busy machine. */
   startTimeoutMs?: number;
+  /** Dynamic-config values (YAML text) on top of DEV_SERVER_DYNAMIC_CONFIG (a key given here wins). */
+  dynamicConfig?: Record<string, string>;
   log?: (line: string) => void;
+}
+
+/**
+ * What we change in the CLI's dev-server defaults. The CLI turns on
+ * `system.forceSearchAttributesCacheRefreshOnRead`, which the server's own docs say "should not be turned
+ * on in production": every visibility write and search-attribute upsert then re-reads the cluster
+ * metadata from SQLite under a lock (temporalio/cli commands.server.go; temporal
+ * common/searchattribute/manager.go). Our search attributes are all registered at boot
+ * (`--search-attribute`), so the cache never needs that refresh. An explicit value wins over the CLI's.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string>> = {
+  'system.forceSearchAttributesCacheRefreshOnRead': 'false',
+};
+
+/** `--dynamic-config-value K=V` flags; each value is YAML text (`false`, `4`, `"text"`). */
+export function dynamicConfigFlags(values: Readonly<Record<string, string>>): string[] {
+  return Object.entries(values).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]);
 }
 
 export interface DevServer {
@@ -58,6 +77,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--log-level',
     'warn',
     ...searchAttributeFlags(),
+    ...dynamicConfigFlags({ ...DEV_SERVER_DYNAMIC_CONFIG, ...opts.dynamicConfig }),
   ];
   if (opts.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');

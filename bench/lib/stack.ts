@@ -137,11 +137,33 @@ export async function postgresVersion(): Promise<string> {
 
 // --- Temporal --------------------------------------------------------------------------------------
 
+/**
+ * `BENCH_TEMPORAL_DYNAMIC_CONFIG=key=value,key=value`: dynamic config on top of the product's own
+ * (temporal/dev-server.ts), to measure one setting against another without a code change, e.g.
+ * `system.forceSearchAttributesCacheRefreshOnRead=true` for the CLI's default.
+ */
+export function benchDynamicConfig(raw = process.env.BENCH_TEMPORAL_DYNAMIC_CONFIG): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`BENCH_TEMPORAL_DYNAMIC_CONFIG: expected key=value, got ${pair}`);
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return out;
+}
+
 /** The pinned dev server, headless and in memory, stopped at cleanup. */
 export async function startTemporal(): Promise<DevServer> {
   const source = resolveTemporal({ cli: process.env.TEMPORAL_CLI, log: say });
   if (source.kind !== 'binary') throw new Error('unreachable');
-  const server = await startDevServer({ binary: source.path, startTimeoutMs: 90_000, log: say });
+  const dynamicConfig = benchDynamicConfig();
+  if (Object.keys(dynamicConfig).length) say(`temporal dynamic config: ${JSON.stringify(dynamicConfig)}`);
+  const server = await startDevServer({
+    binary: source.path,
+    startTimeoutMs: 90_000,
+    log: say,
+    dynamicConfig,
+  });
   defer('temporal dev server', () => server.stop());
   return server;
 }
