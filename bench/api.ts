@@ -68,6 +68,8 @@ runMain('api', async () => {
       'max ms': r.max_ms,
       'non-2xx': r.non_2xx,
       errors: r.errors,
+      'API µs/req': r.cpu_us_per_request.api,
+      'Postgres µs/req': r.cpu_us_per_request.postgres,
     })),
   );
   writeResult('api', {

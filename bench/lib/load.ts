@@ -1,7 +1,7 @@
 // Load the API: submit sleeping cycles over real HTTP, and hammer GET endpoints with autocannon.
 import autocannon from 'autocannon';
 import { createRestClient } from '../../client/rest';
-import { every, percentile, pool, round, sampleRss, say, sleep } from './stack';
+import { cpuMeter, every, percentile, pool, round, sampleRss, say, sleep } from './stack';
 import { BENCH_TOKEN, BENCH_USER, basicAuth, failedPaymentBody, type System } from './system';
 
 export const INVOICES_PER_ACCOUNT = 10;
@@ -87,6 +87,12 @@ export interface HammerResult {
   max_ms: number;
   non_2xx: number;
   errors: number;
+  /**
+   * CPU per answered request, µs, read from /proc over the run: the API process, the Postgres backends of
+   * its database, autocannon (this process). Unlike req/s and p99 these do not depend on what else the
+   * machine is doing, so they compare two builds measured at different times.
+   */
+  cpu_us_per_request: { api: number; postgres: number; client: number };
 }
 
 /**
@@ -112,6 +118,8 @@ export async function hammer(
 ): Promise<HammerResult> {
   await settle(system, opts.path(0));
   say(`autocannon: ${opts.connections} connections × ${opts.seconds} s on ${opts.endpoint}`);
+  const cpu = cpuMeter({ api: system.pids.api ?? 0 }, system.databaseName);
+  const client0 = process.cpuUsage();
   const result = await autocannon({
     url: system.apiUrl,
     connections: opts.connections,
@@ -124,6 +132,10 @@ export async function hammer(
       },
     ],
   });
+  const used = cpu.report();
+  const clientUsage = process.cpuUsage(client0);
+  const perRequest = (cpuSeconds: number) =>
+    result.requests.total > 0 ? Math.round((cpuSeconds * 1e6) / result.requests.total) : 0;
   // No answer at all within the run: report latencies as the run's length, not autocannon's zeros.
   const none = result.requests.total === 0;
   const floorMs = opts.seconds * 1000;
@@ -138,10 +150,15 @@ export async function hammer(
     max_ms: none ? floorMs : result.latency.max,
     non_2xx: result.non2xx,
     errors: result.errors,
+    cpu_us_per_request: {
+      api: perRequest(used.api?.cpu_s ?? 0),
+      postgres: perRequest(used['postgres (this database)']?.cpu_s ?? 0),
+      client: perRequest((clientUsage.user + clientUsage.system) / 1e6),
+    },
   };
   if (none) say(`autocannon: no request answered within ${opts.seconds} s; latencies reported as ≥ that`);
   say(
-    `autocannon: ${r.requests} requests, ${r.req_per_s}/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non_2xx}, errors ${r.errors}`,
+    `autocannon: ${r.requests} requests, ${r.req_per_s}/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, non-2xx ${r.non_2xx}, errors ${r.errors}; CPU per request: API ${r.cpu_us_per_request.api} µs, Postgres ${r.cpu_us_per_request.postgres} µs, autocannon ${r.cpu_us_per_request.client} µs`,
   );
   return r;
 }
