@@ -40,6 +40,7 @@ export const envSchema = z.object({
     z.url({ protocol: /^https?$/, error: 'an http(s):// URL' }).optional(),
   ),
   WORKFLOW_BUNDLE: optionalString,
+  WORKFLOW_THREAD_TUNING: z.enum(['on', 'off']).default('on'),
   SIM_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'an http(s):// URL' }).optional()),
   SIM_PORT: port.default(3001),
   SIM_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
@@ -134,6 +135,8 @@ export const envDescriptions: Record<keyof Env, string> = {
   TEMPORAL_UI_URL:
     "base URL of the Temporal Web UI (e.g. `http://temporal-ui:8080`), for the cycle explorer's links to a cycle's workflow; unset means the dev server's UI under `npm start`, else no link",
   WORKFLOW_BUNDLE: 'prebuilt workflow bundle (`npm run build:workflows`); unset means bundle at start',
+  WORKFLOW_THREAD_TUNING:
+    '`off` gives the SDK its own per-call vm watchdog and promise hook back (stack-trace query; a stuck workflow fails only its task) at ~a quarter more workflow-thread time; see docs/BENCHMARKS.md',
   SIM_URL: 'URL of a running simulated gateway; unset means `npm start` starts one',
   SIM_PORT: 'port of the simulated gateway',
   SIM_LATENCY_MS: 'latency the simulated gateway adds to each charge',

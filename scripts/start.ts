@@ -97,6 +97,7 @@ async function main() {
     activities: activitiesFromEnv(env, { db: database.db, logger, simUrl, metrics: metrics.charge }),
     workflowBundlePath: env.WORKFLOW_BUNDLE,
     tracing: tracing?.worker,
+    threadTuning: env.WORKFLOW_THREAD_TUNING === 'on' ? {} : false,
   });
   const workerDone = worker.run();
   workerDone.catch((err) => {

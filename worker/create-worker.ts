@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode, type Logger, type NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, type Logger, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { type WorkerTracing, workflowTracingModules } from '../runtime/tracing';
 import { cycleLogInterceptor } from './cycle-log-interceptor';
+import { type ThreadTuningOptions, tuneWorkflowThreads } from './workflow-thread-tuning';
 
 export const workflowsPath = join(import.meta.dirname, '..', 'workflows', 'index.ts');
 
@@ -44,6 +45,11 @@ export interface WorkerOptions {
   workflowsPath?: string;
   /** The tracing interceptors and sink (runtime/tracing.ts), when tracing is on. */
   tracing?: WorkerTracing | undefined;
+  /**
+   * The workflow-thread tuning (worker/workflow-thread-tuning.ts), on unless `false`
+   * (WORKFLOW_THREAD_TUNING=off): no per-call vm watchdog, no promise hook, one deadlock guard instead.
+   */
+  threadTuning?: ThreadTuningOptions | false;
 }
 
 function workflowCode(opts: WorkerOptions) {
@@ -61,6 +67,18 @@ function workflowCode(opts: WorkerOptions) {
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
+  tuneWorkflowThreads(
+    opts.threadTuning === false
+      ? false
+      : {
+          onStuck: ({ threadId, runningForMs }) =>
+            Runtime.instance().logger.error(
+              'workflow thread stuck in one call into the sandbox (a workflow that never yields): terminating it, which stops this worker',
+              { threadId, runningForMs },
+            ),
+          ...opts.threadTuning,
+        },
+  );
   return await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,

@@ -51,6 +51,7 @@ const worker = await createWorker({
   }),
   workflowBundlePath: env.WORKFLOW_BUNDLE,
   tracing: tracing?.worker,
+  threadTuning: env.WORKFLOW_THREAD_TUNING === 'on' ? {} : false,
 });
 const done = worker.run();
 logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE }, 'worker polling');

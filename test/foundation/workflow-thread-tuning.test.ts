@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorker } from '../../worker/create-worker';
+import { finish } from '../fixtures/thread-tuning-workflows';
+import { testTemporal, uniqueName } from '../support/temporal';
+
+// worker/workflow-thread-tuning.ts and its preload change how the SDK enters the workflow sandbox.
+// These tests prove the preload really runs in the SDK's workflow thread (the stack-trace query, which
+// needs the promise hook it turns off, is refused), that a worker without it is the SDK's own, and that
+// a workflow that never yields is still caught without Node's per-call watchdog.
+
+const workflowsPath = join(import.meta.dirname, '..', 'fixtures', 'thread-tuning-workflows.ts');
+
+describe('the workflow-thread tuning', () => {
+  let temporal: Awaited<ReturnType<typeof testTemporal>>;
+  beforeAll(async () => {
+    temporal = await testTemporal();
+  });
+  afterAll(async () => {
+    await temporal.close();
+  });
+
+  async function stackTraceOnce(threadTuning: false | undefined): Promise<string> {
+    const taskQueue = uniqueName('tuning');
+    const worker = await createWorker({
+      connection: temporal.workerConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowsPath,
+      activities: {},
+      ...(threadTuning === false ? { threadTuning } : {}),
+    });
+    return await worker.runUntil(async () => {
+      const handle = await temporal.client.workflow.start('waiting', {
+        taskQueue,
+        workflowId: uniqueName('waiting'),
+      });
+      const trace = await handle.query<string>('__stack_trace').then(
+        (text) => `trace: ${text}`,
+        (err: unknown) => `refused: ${String(err)}`,
+      );
+      // The workflow itself runs the same either way.
+      await handle.signal(finish);
+      expect(await handle.result()).toBe('finished');
+      return trace;
+    });
+  }
+
+  it('is on by default: the preload runs in the workflow thread (stack traces are off)', async () => {
+    expect(await stackTraceOnce(undefined)).toMatch(/refused: .*stack traces are not enabled/i);
+  });
+
+  it('off, the SDK keeps its promise hook and answers the stack-trace query', async () => {
+    expect(await stackTraceOnce(false)).toMatch(/trace: .*waiting/);
+  });
+
+  it('still catches a workflow that never yields: the thread is terminated and the worker stops', async () => {
+    const taskQueue = uniqueName('tuning-spin');
+    const stuck: number[] = [];
+    const worker = await createWorker({
+      connection: temporal.workerConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowsPath,
+      activities: {},
+      threadTuning: { stuckAfterMs: 1500, onStuck: ({ runningForMs }) => stuck.push(runningForMs) },
+    });
+    const handle = await temporal.client.workflow.start('spinning', {
+      taskQueue,
+      workflowId: uniqueName('spinning'),
+    });
+    await expect(worker.run()).rejects.toThrow(/Workflow Worker Thread exited/i);
+    expect(stuck).toHaveLength(1);
+    expect(stuck[0]).toBeGreaterThan(1500);
+    await handle.terminate('test over').catch((err: unknown) => {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+    });
+  });
+});
