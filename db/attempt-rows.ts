@@ -4,7 +4,8 @@ import { attempts } from './schema';
 // The one mapping between an AttemptRecord (domain/attempt-record.ts) and its row in `attempts`. Every
 // writer stores an attempt through attemptValues and every reader answers one through attemptRecordOf
 // (db/cycle-with-attempts.ts reads them through it too), so a field of the record has one place that
-// names its column, and the two directions cannot drift apart.
+// names its column, and the two directions cannot drift apart. The cycle GETs' JSON, built in SQL
+// (db/zuora-cycle-json.ts), finds each field's column through ATTEMPT_COLUMN_KEYS as well.
 
 export type AttemptRow = typeof attempts.$inferSelect;
 

@@ -7,9 +7,10 @@ import { type CycleRow, type CycleWithAttempts, cycleWithAttempts } from './cycl
 import { preparedPerDatabase } from './prepared';
 import { cycles } from './schema';
 
-// Reads behind the cycle endpoints: the history (every cycle) and the active cycles of a document or
-// account, both from Postgres, where the workflow records every change in the workflow task that makes
-// it. One statement per answer (db/cycle-with-attempts.ts), never N+1.
+// Reads of a document's or an account's cycles: which cycles a scope selects (the cycle GETs'
+// statements in db/zuora-cycle-json.ts select by the same `scopeWhere`), the history (every cycle)
+// and the active cycles with their attempts, from Postgres, where the workflow records every change in
+// the workflow task that makes it. One statement per answer (db/cycle-with-attempts.ts), never N+1.
 
 /** Which cycles: those of one billing document, or every document of one account. */
 export type CycleScope = { document: DocumentRef } | { accountId: string };
@@ -30,47 +31,60 @@ export function cycleViewOf(row: CycleWithAttempts): CycleViewInput {
   };
 }
 
+/** Which cycles a scope selects (and, with `active`, only the active ones); its values are placeholders. */
+export function scopeWhere(scope: 'document' | 'account', active: boolean): SQL | undefined {
+  const where =
+    scope === 'document'
+      ? and(eq(cycles.documentType, sql.placeholder('type')), eq(cycles.documentId, sql.placeholder('id')))
+      : eq(cycles.accountId, sql.placeholder('account'));
+  return active ? and(where, inArray(cycles.status, [...ACTIVE_STATUSES])) : where;
+}
+
+/** The placeholder values of `scopeWhere` for one scope. */
+export function scopeValues(scope: CycleScope): Record<string, string> {
+  return 'document' in scope
+    ? { type: scope.document.type, id: scope.document.id }
+    : { account: scope.accountId };
+}
+
 /**
- * The read statements behind the cycle GETs, built once per database: building a drizzle query on
- * every request was a quarter of the API's CPU. Scope values are placeholders. Each is ONE statement
- * (cycles with their attempts aggregated), so an answer never mixes two moments of a cycle.
+ * The read statements behind `cycleHistory`, built once per database: building a drizzle query on
+ * every request was a quarter of the API's CPU. Each is ONE statement (cycles with their attempts
+ * aggregated), so an answer never mixes two moments of a cycle.
  */
 const historyStatements = preparedPerDatabase((db) => {
-  const docScope = and(
-    eq(cycles.documentType, sql.placeholder('type')),
-    eq(cycles.documentId, sql.placeholder('id')),
-  );
-  const accountScope = eq(cycles.accountId, sql.placeholder('account'));
-  const active = inArray(cycles.status, [...ACTIVE_STATUSES]);
-  const statement = (name: string, where: SQL | undefined) =>
+  const statement = (name: string, scope: 'document' | 'account', active: boolean) =>
     db
       .select(cycleWithAttempts())
       .from(cycles)
-      .where(where)
+      .where(scopeWhere(scope, active))
       .orderBy(asc(cycles.startedAt), asc(cycles.id))
       .prepare(`cycles_${name}`);
   return {
-    every: { document: statement('document', docScope), account: statement('account', accountScope) },
+    every: {
+      document: statement('document', 'document', false),
+      account: statement('account', 'account', false),
+    },
     active: {
-      document: statement('active_document', and(docScope, active)),
-      account: statement('active_account', and(accountScope, active)),
+      document: statement('active_document', 'document', true),
+      account: statement('active_account', 'account', true),
     },
   };
 });
 
-/** Every cycle in scope (or only the active ones), oldest first, each with its attempts. */
+/**
+ * Every cycle in scope (or only the active ones), oldest first, each with its attempts. The cycle
+ * GETs answer the same cycles as Zuora JSON built by Postgres (db/zuora-cycle-json.ts); this is the
+ * path that JSON is held equal to (toZuoraCycle over these views, test/db/zuora-cycle-json.test.ts).
+ */
 export async function cycleHistory(
   db: Db,
   scope: CycleScope,
   opts: { activeOnly?: boolean } = {},
 ): Promise<CycleViewInput[]> {
-  const byDocument = 'document' in scope;
   const chosen =
-    historyStatements(db)[opts.activeOnly ? 'active' : 'every'][byDocument ? 'document' : 'account'];
-  const values = byDocument
-    ? { type: scope.document.type, id: scope.document.id }
-    : { account: scope.accountId };
-  return (await chosen.execute(values)).map(cycleViewOf);
+    historyStatements(db)[opts.activeOnly ? 'active' : 'every']['document' in scope ? 'document' : 'account'];
+  return (await chosen.execute(scopeValues(scope))).map(cycleViewOf);
 }
 
 export interface ActiveCycleRef {

@@ -2,8 +2,10 @@ import type { AttemptRecord } from './attempt-record';
 import { type CycleStatus, type ZuoraStatus, zuoraStatus } from './cycle-status';
 import type { DocumentType } from './failed-payment';
 
-// The single mapping from our records to Zuora's shapes: the `state` query (active endpoints) and the
-// history endpoints (from Postgres) both go through it, so the two can never disagree.
+// The mapping from our records to Zuora's shapes, as the workflow's `state` query answers them. The
+// six cycle GETs answer the same shapes built by Postgres (db/zuora-cycle-json.ts, so that an answer
+// is never parsed, mapped and stringified again in the API); that SQL is a second implementation of
+// toZuoraCycle, held equal to it by test/db/zuora-cycle-json.test.ts: change both together.
 
 /** Zuora's attempt object, field for field. */
 export interface ZuoraAttempt {
