@@ -6,6 +6,7 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import type { Histogram } from 'prom-client';
 import type Stripe from 'stripe';
+import type { TokenCache } from '../auth/token-cache';
 import type { CycleClient } from '../client/cycles';
 import type { ManualRetryClient } from '../client/manual-retries';
 import type { Db } from '../db/client';
@@ -40,6 +41,11 @@ export interface AppDeps {
   logger: Logger;
   readiness: Readiness;
   limiter?: FailedAuthLimiter;
+  /**
+   * Verified logins kept in memory, forgotten on every token change the database notifies
+   * (auth/token-cache.ts, openTokenCache); without it every request looks its token up.
+   */
+  tokenCache?: TokenCache | undefined;
   version?: string;
   /** Temporal behind the CPR payment routes; without it they are not served. */
   cycles?: CycleClient;
@@ -162,12 +168,13 @@ export function createApp(deps: AppDeps) {
     limiter,
     ttlMinutes: deps.sessionTtlMinutes ?? DEFAULT_SESSION_TTL_MINUTES,
   });
-  app.use('/api/*', basicAuth({ db: deps.db, limiter }));
+  const auth = { db: deps.db, limiter, tokenCache: deps.tokenCache };
+  app.use('/api/*', basicAuth(auth));
   app.use('/api/*', viewerReadsOnly());
   registerConfigRoutes(app, { db: deps.db });
   registerMetricRoutes(app, { db: deps.db });
   registerRecoveryMetricRoutes(app, { db: deps.db });
-  registerTokenRoutes(app, { db: deps.db });
+  registerTokenRoutes(app, { db: deps.db, tokenCache: deps.tokenCache });
   if (deps.cycles) {
     registerPaymentRoutes(app, { db: deps.db, cycles: deps.cycles, gatewayIds: deps.gatewayIds ?? [] });
     registerCycleExplorerRoutes(app, {
@@ -188,7 +195,7 @@ export function createApp(deps: AppDeps) {
     }
   }
   if (deps.manualRetries) {
-    app.use('/subscriptions/*', apiKeyAuth({ db: deps.db, limiter }));
+    app.use('/subscriptions/*', apiKeyAuth(auth));
     app.use('/subscriptions/*', viewerReadsOnly());
     registerBillingCycleRoutes(app, { db: deps.db, manualRetries: deps.manualRetries });
   }

@@ -2,6 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { csrfMatches, findSession, type SessionLookup } from '../auth/sessions';
+import type { TokenCache } from '../auth/token-cache';
 import { type Login, verifyCredentials, verifyToken } from '../auth/tokens';
 import type { Db } from '../db/client';
 import type { AppEnv } from './context';
@@ -101,23 +102,27 @@ const fromScript = (c: Context) => {
   return mode !== undefined && mode !== 'navigate';
 };
 
+/** What the auth middlewares need; without `tokenCache` every request looks its token up. */
+export interface AuthDeps {
+  db: Db;
+  limiter: FailedAuthLimiter;
+  tokenCache?: TokenCache | undefined;
+}
+
 interface Scheme {
   /** The login, null for bad credentials, undefined when none were sent. */
-  verify(c: Context, db: Db): Promise<Login | null | undefined>;
+  verify(c: Context, deps: AuthDeps): Promise<Login | null | undefined>;
   missing: string;
   invalid: string;
   challenge?: Record<string, string>;
 }
 
-function authenticate(
-  deps: { db: Db; limiter: FailedAuthLimiter },
-  scheme: Scheme,
-): MiddlewareHandler<AppEnv> {
+function authenticate(deps: AuthDeps, scheme: Scheme): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const client = clientKey(c);
     refuseWhileBlocked(deps.limiter, client);
     // The scheme's own header first; without it, the console's session cookie.
-    const sent = await scheme.verify(c, deps.db);
+    const sent = await scheme.verify(c, deps);
     const login = sent === undefined ? await sessionCookieLogin(c, deps) : sent;
     if (!login) {
       deps.limiter.fail(client);
@@ -135,13 +140,16 @@ function authenticate(
 }
 
 /** HTTP Basic (user = email, password = API token), as Zuora's CPR API takes it; or the session cookie. */
-export function basicAuth(deps: { db: Db; limiter: FailedAuthLimiter }): MiddlewareHandler<AppEnv> {
+export function basicAuth(deps: AuthDeps): MiddlewareHandler<AppEnv> {
   return authenticate(deps, {
-    async verify(c, db) {
+    async verify(c, { db, tokenCache }) {
       const header = c.req.header('authorization');
       if (!header) return undefined;
       const creds = parseBasic(header);
-      return creds ? await verifyCredentials(db, creds.user, creds.password) : null;
+      if (!creds) return null;
+      return tokenCache
+        ? await tokenCache.verifyCredentials(db, creds.user, creds.password)
+        : await verifyCredentials(db, creds.user, creds.password);
     },
     missing: 'Authentication required: HTTP Basic with your email and API token',
     invalid: 'Invalid credentials',
@@ -150,12 +158,12 @@ export function basicAuth(deps: { db: Db; limiter: FailedAuthLimiter }): Middlew
 }
 
 /** `x-api-key: <token>`, as the SmartPay-style routes take it (the same tokens as Basic auth); or the session cookie. */
-export function apiKeyAuth(deps: { db: Db; limiter: FailedAuthLimiter }): MiddlewareHandler<AppEnv> {
+export function apiKeyAuth(deps: AuthDeps): MiddlewareHandler<AppEnv> {
   return authenticate(deps, {
-    async verify(c, db) {
+    async verify(c, { db, tokenCache }) {
       const key = c.req.header('x-api-key');
       if (!key) return undefined;
-      return await verifyToken(db, key);
+      return tokenCache ? await tokenCache.verifyToken(db, key) : await verifyToken(db, key);
     },
     missing: 'The x-api-key header is required',
     invalid: 'Invalid API key',

@@ -1,6 +1,7 @@
 // `npm run api`: the API alone, for production (several replicas behind a load balancer). It needs
 // DATABASE_URL and TEMPORAL_ADDRESS; workers run separately (`npm run worker`).
 import { serve } from '@hono/node-server';
+import { openTokenCache } from '../auth/token-cache';
 import { loadEnvOrExit } from '../config/env';
 import { describeHeldDir } from '../db/pglite-lock';
 import { installPostgresWriteGuard } from '../db/postgres-write-guard';
@@ -36,6 +37,9 @@ const metrics = processMetrics(env, { api: { db: database.db } });
 const metricsServer = await metrics.serve();
 logger.info({ url: metricsServer.url }, 'metrics listening');
 
+// Logins verified here are kept until the database notifies a token change (auth/token-cache.ts).
+const tokenCache = await openTokenCache(database, { logger });
+
 const readiness = createReadiness();
 readiness.register('database', () => checkStore(database.db));
 readiness.register('temporal', () => checkTemporal(client));
@@ -45,6 +49,7 @@ const app = appFromEnv(env, {
   logger,
   readiness,
   client,
+  tokenCache,
   simUrl: env.SIM_URL,
   requestDuration: metrics.requestDuration,
   httpTracing: tracing?.http,
@@ -59,6 +64,7 @@ onShutdown(logger, [
   { name: 'api', run: () => new Promise<void>((r) => server.close(() => r())) },
   { name: 'metrics', run: () => metricsServer.close() },
   { name: 'temporal', run: () => client.connection.close() },
+  { name: 'token cache', run: () => tokenCache.close() },
   { name: 'database', run: () => database.close() },
   // Last: the spans of the requests that were still running are sent too.
   ...(tracing ? [{ name: 'tracing', run: () => tracing.shutdown() }] : []),

@@ -1,11 +1,29 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Role } from '../domain/role';
-import type { Db, Executor } from './client';
+import type { ChannelHandlers, ChannelSubscription, PostgresListenOptions } from './channel-listener';
+import type { Db, DbHandle, Executor } from './client';
 import { preparedPerDatabase } from './prepared';
 import { apiTokens, users } from './schema';
 
 // The users and API tokens tables. Tokens are stored only as their SHA-256 digest and a display prefix;
 // making and checking tokens is auth/tokens.ts.
+
+/**
+ * The channel that triggers on api_tokens and users notify (migration 0011_token-invalidation), in the
+ * committing transaction, for every change that can change or end a login: a token deleted (revoked),
+ * its digest, role or user changed, a user's email changed or the user deleted, either table
+ * truncated. A new token or user notifies nothing: no login it could make was ever cached.
+ */
+export const TOKEN_CHANGES_CHANNEL = 'api_token_changes';
+
+/** Subscribes to TOKEN_CHANGES_CHANNEL (db/channel-listener.ts says when it is up and down). */
+export function listenForTokenChanges(
+  handle: DbHandle,
+  handlers: ChannelHandlers,
+  opts?: PostgresListenOptions,
+): Promise<ChannelSubscription> {
+  return handle.listen(TOKEN_CHANGES_CHANNEL, handlers, opts);
+}
 
 async function upsertUser(db: Executor, email: string): Promise<number> {
   const [row] = await db

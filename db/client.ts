@@ -3,6 +3,13 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import {
+  type ChannelHandlers,
+  type ChannelSubscription,
+  listenPglite,
+  listenPostgres,
+  type PostgresListenOptions,
+} from './channel-listener';
 import { GuardedPGlite } from './pglite-guard';
 import { lockPgliteDir } from './pglite-lock';
 import { guardPoolInTransaction } from './postgres-transaction-guard';
@@ -37,6 +44,15 @@ export interface DbHandle {
   kind: DbTarget['kind'];
   /** Runs `fn` holding a session-level advisory lock, on a connection of its own. */
   withLock<T>(key: number, fn: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * LISTENs on `channel` (db/channel-listener.ts): on Postgres on a connection of its own, reconnected
+   * when it drops; `opts` apply to Postgres only. Close the subscription before the handle.
+   */
+  listen(
+    channel: string,
+    handlers: ChannelHandlers,
+    opts?: PostgresListenOptions,
+  ): Promise<ChannelSubscription>;
   close(): Promise<void>;
 }
 
@@ -71,6 +87,7 @@ export async function createDb(target: DbTarget): Promise<DbHandle> {
           await single.end({ timeout: 5 });
         }
       },
+      listen: (channel, handlers, opts) => listenPostgres(target.url, channel, handlers, opts),
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -95,6 +112,7 @@ export async function createDb(target: DbTarget): Promise<DbHandle> {
       chain = run.catch(() => {});
       return await run;
     },
+    listen: (channel, handlers) => listenPglite(client, channel, handlers),
     close: () => client.close().finally(() => dirLock?.release()),
   };
 }

@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { createApp } from '../api/app';
 import type { ConsoleAssets } from '../api/console';
 import type { Readiness } from '../api/readiness';
+import type { TokenCache } from '../auth/token-cache';
 import { createCycleClient } from '../client/cycles';
 import { createManualRetryClient } from '../client/manual-retries';
 import type { Env } from '../config/env';
@@ -23,6 +24,8 @@ export function appFromEnv(
     logger: Logger;
     readiness: Readiness;
     client: Client;
+    /** The verified-token cache over this database (auth/token-cache.ts, openTokenCache). */
+    tokenCache?: TokenCache | undefined;
     simUrl?: string | undefined;
     console?: ConsoleAssets;
     /** The UI of the dev server `npm start` runs; TEMPORAL_UI_URL, when set, wins. */
@@ -38,6 +41,7 @@ export function appFromEnv(
     db: deps.db,
     logger: deps.logger,
     readiness: deps.readiness,
+    tokenCache: deps.tokenCache,
     cycles: createCycleClient(target),
     manualRetries: createManualRetryClient(target),
     gatewayIds: gatewaysFromEnv(env, deps.simUrl).ids(),

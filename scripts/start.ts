@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Runtime } from '@temporalio/worker';
 import { createReadiness } from '../api/readiness';
+import { openTokenCache } from '../auth/token-cache';
 import { loadEnvOrExit } from '../config/env';
 import { describeHeldDir, PgliteLockedError } from '../db/pglite-lock';
 import { installPostgresWriteGuard } from '../db/postgres-write-guard';
@@ -45,7 +46,10 @@ async function main() {
   // 0. Database first: when another process holds DATA_DIR's PGlite, we fail at once naming it, before
   // starting anything. Migrated, with the default configuration and a login stored.
   const database = await openDatabase(env);
-  cleanup.push({ name: 'database', run: () => database.close() });
+  // The API keeps the logins it verified until the database notifies a token change
+  // (auth/token-cache.ts); it stops listening just before the database closes.
+  const tokenCache = await openTokenCache(database, { logger });
+  cleanup.push({ name: 'database', run: () => tokenCache.close().finally(() => database.close()) });
   const credentials = await bootstrapStore(database.db, env, devCredentialsFileOf(env));
 
   // 1. Temporal: an existing server, or a dev server on a SQLite file under DATA_DIR.
@@ -121,6 +125,7 @@ async function main() {
     logger,
     readiness,
     client,
+    tokenCache,
     simUrl,
     devUiUrl: devServer?.uiUrl,
     requestDuration: metrics.requestDuration,

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { TokenCache } from '../../auth/token-cache';
 import { createToken, revokeTokens } from '../../auth/tokens';
 import { listTokens } from '../../db/api-tokens';
 import type { Db } from '../../db/client';
@@ -9,8 +10,9 @@ import { badRequest, basicSecurity, forbidden, jsonResponse, unauthorized } from
 
 // API tokens, for operators: the CLI goes through these while `npm start` owns the embedded database
 // (it cannot open it itself), and they work the same against any deployment. Any login may manage
-// tokens, an operator may also make and revoke them (a viewer only lists them: api/roles.ts). A revoked token is refused on its very next request: auth looks every
-// request's token up in the database, with no cache in between.
+// tokens, an operator may also make and revoke them (a viewer only lists them: api/roles.ts). A
+// revoked token is refused on its very next request: this process forgets its cached logins before it
+// answers, and every other process when the database's notification reaches it (auth/token-cache.ts).
 
 /** The CLI's rule for an email: something@something, no spaces; Zod's email() refuses dev@localhost. */
 const emailSchema = z
@@ -122,8 +124,11 @@ const revokeTokensRoute = createRoute({
   },
 });
 
-export function registerTokenRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db }) {
-  const { db } = deps;
+export function registerTokenRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: { db: Db; tokenCache?: TokenCache | undefined },
+) {
+  const { db, tokenCache } = deps;
 
   app.openapi(createTokenRoute, async (c) => {
     const { email, role = 'operator' } = c.req.valid('json');
@@ -154,6 +159,8 @@ export function registerTokenRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db }) 
           : { token: body.token as string };
     const revoked = await revokeTokens(db, what);
     if (revoked === 0) throw new ApiError(404, 'No token matched');
+    // Not left to the notification, which may reach this process after its next request.
+    tokenCache?.invalidate('revoked through the API');
     c.get('log').info(
       { revoked, by: c.get('user'), ...('id' in what ? { tokenId: what.id } : {}) },
       'api tokens revoked',

@@ -3,6 +3,7 @@ import { type AppDeps, createApp } from '../../api/app';
 import type { ConsoleAssets } from '../../api/console';
 import { createFailedAuthLimiter } from '../../api/failed-auth-limiter';
 import { createReadiness } from '../../api/readiness';
+import { openTokenCache, type TokenCache } from '../../auth/token-cache';
 import type { CycleClient } from '../../client/cycles';
 import type { ManualRetryClient } from '../../client/manual-retries';
 import type { DbHandle } from '../../db/client';
@@ -20,7 +21,8 @@ export function basic(user = TEST_USER, token = TEST_TOKEN): Record<string, stri
 /**
  * An app over a fresh, bootstrapped database (default configuration and one user). With `db` it uses
  * that database instead (e.g. a cycle harness's, which keeps its own configuration and closes it
- * itself); with `cycles` it serves the CPR payment routes too.
+ * itself); with `cycles` it serves the CPR payment routes too. Its logins are cached as in production
+ * (auth/token-cache.ts, listening on the database), unless `tokenCache` is false.
  */
 export async function testApp(
   kind: DbKind = 'pglite',
@@ -41,12 +43,22 @@ export async function testApp(
     logger?: Logger;
     /** Tracing's HTTP middleware (test/observability). */
     httpTracing?: AppDeps['httpTracing'];
+    /** false: no cache, every request looks its token up; a TokenCache: that one (closed by the caller). */
+    tokenCache?: boolean | TokenCache;
   } = {},
 ) {
   const handle = opts.db ?? (await openTestDb(kind));
   await bootstrapStore(handle.db, { CPR_BOOTSTRAP_USER: TEST_USER, CPR_BOOTSTRAP_TOKEN: TEST_TOKEN });
+  const ownCache = opts.tokenCache === undefined || opts.tokenCache === true;
+  const tokenCache: TokenCache | undefined =
+    typeof opts.tokenCache === 'object'
+      ? opts.tokenCache
+      : ownCache
+        ? await openTokenCache(handle)
+        : undefined;
   const app = createApp({
     db: handle.db,
+    tokenCache,
     logger: opts.logger ?? pino({ level: 'silent' }),
     readiness: createReadiness(),
     limiter: createFailedAuthLimiter({ max: opts.failedAuthMax ?? 1000, windowMs: 60_000 }),
@@ -67,5 +79,14 @@ export async function testApp(
       },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
-  return { app, handle, json, close: async () => (opts.db ? undefined : await handle.close()) };
+  return {
+    app,
+    handle,
+    tokenCache,
+    json,
+    close: async () => {
+      if (ownCache) await tokenCache?.close();
+      if (!opts.db) await handle.close();
+    },
+  };
 }
