@@ -136,7 +136,7 @@ export const envDescriptions: Record<keyof Env, string> = {
     "base URL of the Temporal Web UI (e.g. `http://temporal-ui:8080`), for the cycle explorer's links to a cycle's workflow; unset means the dev server's UI under `npm start`, else no link",
   WORKFLOW_BUNDLE: 'prebuilt workflow bundle (`npm run build:workflows`); unset means bundle at start',
   WORKFLOW_THREAD_TUNING:
-    '`off` gives the SDK its own per-call vm watchdog and promise hook back (stack-trace query; a stuck workflow fails only its task) at ~a quarter more workflow-thread time; see docs/BENCHMARKS.md',
+    "`off`: the SDK's own per-call vm watchdog and promise hook (the stack-trace query works; a stuck workflow fails only its task), at the worker CPU docs/BENCHMARKS.md measures",
   SIM_URL: 'URL of a running simulated gateway; unset means `npm start` starts one',
   SIM_PORT: 'port of the simulated gateway',
   SIM_LATENCY_MS: 'latency the simulated gateway adds to each charge',

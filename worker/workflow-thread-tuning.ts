@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
-import type { Worker as ThreadWorker, WorkerOptions as ThreadOptions } from 'node:worker_threads';
+import type { WorkerOptions as ThreadOptions, Worker as ThreadWorker } from 'node:worker_threads';
 
 // Makes the SDK's workflow thread cheaper without changing what workflows do: each thread the SDK
 // starts gets worker/workflow-thread-preload.cjs (which says what it changes and why) and a shared
