@@ -36,7 +36,7 @@ export function createCycleStore(db: Db, opts: { lifecycleWebhooks: boolean }) {
     /** Opens the cycle row once per workflow run and returns its ids. */
     openCycle: (input: OpenCycleInput) => openCycle(db, input),
 
-    /** Stores the attempts, events and cycle fields that changed, in one idempotent transaction. */
+    /** Stores the attempts, events and cycle fields that changed, in one idempotent call (one statement). */
     record: (input: RecordInput): Promise<void> => recordCycle(db, input),
 
     /**

@@ -54,7 +54,15 @@ type DateOrText<T> = T extends Date ? Date | string : T;
 
 /** Attempt `record` of cycle `cycleId` as the values of its `attempts` row. */
 export function attemptValues(cycleId: number, record: AttemptRecord): AttemptValues {
-  const values: Record<string, unknown> = { cycleId };
+  return { cycleId, ...attemptFieldValues(record) };
+}
+
+/**
+ * Attempt `record` as the values of its `attempts` row but the cycle's id: for the SQL functions that
+ * take the cycle's id apart (db/cycle-writes.ts, db/payment-claims.ts).
+ */
+export function attemptFieldValues(record: AttemptRecord): Omit<AttemptValues, 'cycleId'> {
+  const values: Record<string, unknown> = {};
   for (const [field, key] of FIELDS) {
     const value = record[field];
     if (!isTimestamp(key)) values[key] = value;
@@ -62,7 +70,7 @@ export function attemptValues(cycleId: number, record: AttemptRecord): AttemptVa
     // one then fails the write), exactly as the writers always did.
     else values[key] = value || attempts[key].notNull ? new Date(value as string) : null;
   }
-  return values as AttemptValues;
+  return values as Omit<AttemptValues, 'cycleId'>;
 }
 
 /** A stored attempt as an AttemptRecord: instants in ISO-8601 UTC with milliseconds, as Date#toISOString writes them. */
