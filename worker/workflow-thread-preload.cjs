@@ -14,9 +14,9 @@
 //    still caught (the worker then stops, as with any crashed workflow thread, instead of failing only
 //    that workflow task).
 // 2. The SDK's promise hook (vm-shared.js setPromiseHook) builds a stack trace, through source maps, for
-//    every promise a workflow creates, only to answer the `__stack_trace` query. Making createHook throw
-//    takes the SDK's own fallback for runtimes without hooks: workflows run the same, and that query
-//    answers "stack traces are not enabled on this worker".
+//    every promise a workflow creates, only to answer the `__stack_trace` query. We skip installing it,
+//    which is the SDK's own state on runtimes without promise hooks: workflows run the same, and that
+//    query answers "stack traces are not enabled on this worker".
 const { isMainThread, workerData } = require('node:worker_threads');
 
 const guard = !isMainThread && workerData && workerData.cprWorkflowThreadGuard;
@@ -36,7 +36,11 @@ if (guard instanceof SharedArrayBuffer) {
       if (--depth === 0) Atomics.store(started, 0, 0n);
     }
   };
-  require('node:v8').promiseHooks.createHook = () => {
-    throw new Error('promise hooks are off in the workflow thread (worker/workflow-thread-preload.cjs)');
+  // Not v8's createHook itself: Node's AsyncLocalStorage (which the SDK's update scope uses) needs it.
+  const { join, dirname } = require('node:path');
+  const sdk = join(dirname(require.resolve('@temporalio/worker')), 'workflow', 'vm-shared.js');
+  const { GlobalHandlers } = require(sdk);
+  GlobalHandlers.prototype.setPromiseHook = function promiseHookOff() {
+    this.promiseHookInstalled = false;
   };
 }
