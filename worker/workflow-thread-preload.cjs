@@ -15,8 +15,8 @@
 //    that workflow task).
 // 2. The SDK's promise hook (vm-shared.js setPromiseHook) builds a stack trace, through source maps, for
 //    every promise a workflow creates, only to answer the `__stack_trace` query. Making createHook throw
-//    takes the SDK's own fallback for runtimes without hooks: workflows run the same, and that query
-//    answers "stack traces are not enabled on this worker".
+//    for that caller takes the SDK's own fallback for runtimes without hooks: workflows run the same, and
+//    that query answers "stack traces are not enabled on this worker".
 const { isMainThread, workerData } = require('node:worker_threads');
 
 const guard = !isMainThread && workerData && workerData.cprWorkflowThreadGuard;
@@ -36,7 +36,17 @@ if (guard instanceof SharedArrayBuffer) {
       if (--depth === 0) Atomics.store(started, 0, 0n);
     }
   };
-  require('node:v8').promiseHooks.createHook = () => {
-    throw new Error('promise hooks are off in the workflow thread (worker/workflow-thread-preload.cjs)');
+  // Only the SDK's call: Node's own AsyncLocalStorage installs its promise hook through the same
+  // function when first run, and the SDK runs every Update handler in one (UpdateScope), so a blanket
+  // refusal fails the workflow task of every Update (update-with-start included).
+  const promiseHooks = require('node:v8').promiseHooks;
+  const createHook = promiseHooks.createHook;
+  const { sep } = require('node:path');
+  const SDK_CALLER = `${sep}@temporalio${sep}worker${sep}lib${sep}workflow${sep}vm-shared.js`;
+  promiseHooks.createHook = function createHookUnlessTheSdks(hooks) {
+    if (new Error().stack?.includes(SDK_CALLER)) {
+      throw new Error('promise hooks are off in the workflow thread (worker/workflow-thread-preload.cjs)');
+    }
+    return createHook.call(this, hooks);
   };
 }
