@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { type CycleLogFields, cycleLogFields } from '../domain/cycle-log-fields';
 import type { Logger } from '../log/logger';
+import { isRetryCycleType } from '../workflows/messages';
 
 // An activity's log lines about a cycle carry the fields every such line carries
 // (domain/cycle-log-fields.ts): the cycle's workflow id (the input's, else the calling workflow's), and
@@ -51,7 +52,8 @@ export interface Caller {
  * What an activity's input says about its cycle. The inputs spell it several ways: `cycle_id` with a
  * `document` (a ref or `type:id`), `workflow_id` with `document_type`/`document_id` (opening a cycle),
  * a charge's `metadata`, or, for a webhook, the cycle's details under `payload.cycle`. What the input
- * leaves out comes from the caller: a RetryCycle's workflow id is its document's (cycleWorkflowId).
+ * leaves out comes from the caller: a retry cycle's workflow id (either type's) is its document's
+ * (cycleWorkflowId).
  */
 export function cycleFieldsOf(input: unknown, caller: Caller = {}): CycleLogFields {
   const i = record(input);
@@ -64,7 +66,7 @@ export function cycleFieldsOf(input: unknown, caller: Caller = {}): CycleLogFiel
     cycle_id: typeof cycleId === 'number' || typeof cycleId === 'string' ? cycleId : undefined,
     document:
       sources.map(documentIn).find((d) => d !== undefined) ??
-      (caller.workflowType === 'RetryCycle' ? documentOfCycleWorkflow(caller.workflowId) : undefined),
+      (isRetryCycleType(caller.workflowType) ? documentOfCycleWorkflow(caller.workflowId) : undefined),
   });
 }
 

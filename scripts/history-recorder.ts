@@ -25,6 +25,8 @@ import { createWorker } from '../worker/create-worker';
  * The folder under test/fixtures/histories to record into: `--out <folder>` on the command line, else the
  * script's own. Today's code is recorded into a folder of its own (e.g. `--out since-charge-gate`) so that
  * the committed histories of earlier code stay as they are and every generation keeps being replayed.
+ * The recorders start cycles through the client, so they record the type new cycles start as
+ * (RetryCycleV2: `--out retry-cycle-v2`); RetryCycle's folders were recorded before it.
  */
 export function outFolder(fallback: string[]): string[] {
   const at = process.argv.indexOf('--out');

@@ -115,7 +115,10 @@ export class CycleCommands {
   }
 }
 
-/** Hands `payments` (if any) to this workflow id's next run: the first opens it, the rest queue. */
+/**
+ * Hands `payments` (if any) to this workflow id's next run: the first opens it, the rest queue. The
+ * next run is of this run's type (continueAsNew's default): a RetryCycle stays a RetryCycle.
+ */
 export async function continueWith(payments: FailedPayment[]): Promise<void> {
   const [next, ...pending] = payments;
   if (next)

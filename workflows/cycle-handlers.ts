@@ -1,9 +1,9 @@
-import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { ActionResult } from '../domain/action-result';
 import type { SubmitResult } from '../domain/cycle-details';
 import { CycleFailure } from '../domain/failures';
 import { nextProcessorBoundary } from '../policy';
-import { CHARGE_GATE_PATCH, gateCharge } from './charge-gate';
+import { gateCharge } from './charge-gate';
 import type { CycleCommands } from './cycle-commands';
 import { nowIso } from './cycle-commands';
 import type { CycleState } from './cycle-state';
@@ -24,10 +24,12 @@ import {
   stateQuery,
   submitFailedPayment,
 } from './messages';
+import type { RunFlags } from './run-flags';
 
-// RetryCycle's message handlers: each delegates to one CycleState method. What stays here is what
-// needs the workflow: waiting (condition), the charge gate's read, and the patch the executeNow Signal
-// reads (at the same point as always: only once it knows the cycle is active and configured).
+// A cycle's message handlers (both types'): each delegates to one CycleState method. What stays here
+// is what needs the workflow: waiting (condition), the charge gate's read, and the 'charge-gate' flag
+// the executeNow Signal asks for (at the same point as always: only once it knows the cycle is active
+// and configured, because RetryCycle asks patched() there).
 
 /** How long the remove Update waits for a charge already at the gateway before answering `pending`. */
 const REMOVE_WAIT = '30s';
@@ -43,11 +45,11 @@ const actionValidator = {
 };
 
 /** Registers every handler; call before the first await, so update-with-start's Update is accepted. */
-export function registerCycleHandlers(state: CycleState, commands: CycleCommands): void {
+export function registerCycleHandlers(state: CycleState, commands: CycleCommands, flags: RunFlags): void {
   setHandler(stateQuery, () => state.zuora());
   setHandler(detailsQuery, () => commands.details());
   registerSubmits(state, commands);
-  registerExecute(state);
+  registerExecute(state, flags);
   registerRemove(state);
   registerPauseResume(state);
   setHandler(paymentReceived, (raw) => state.paymentReceived(raw));
@@ -68,11 +70,11 @@ function registerSubmits(state: CycleState, commands: CycleCommands): void {
   setHandler(failedPaymentSubmitted, (payment) => state.paymentSubmitted(payment));
 }
 
-function registerExecute(state: CycleState): void {
+function registerExecute(state: CycleState, flags: RunFlags): void {
   setHandler(executeNow, () => {
     if (!state.canExecute) return;
     // Before the patch a paused cycle lost its pause flag but kept status "paused" (issue 13).
-    state.executeNow(nowIso(), patched(CHARGE_GATE_PATCH));
+    state.executeNow(nowIso(), flags.chargeGate());
   });
   setHandler(
     executeNowConfirmed,

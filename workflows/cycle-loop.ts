@@ -2,7 +2,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  patched,
   setCurrentDetails,
   uuid4,
   workflowInfo,
@@ -12,12 +11,13 @@ import type { CycleDetails } from '../domain/cycle-details';
 import { isZeroOrLess } from '../domain/money/decimal';
 import { payerOf } from '../domain/payer';
 import { chargeOnce } from './charge';
-import { CHARGE_GATE_PATCH, gateCharge, planRefusal } from './charge-gate';
+import { gateCharge, planRefusal } from './charge-gate';
 import { type CycleCommands, nowIso } from './cycle-commands';
 import { cycleLog } from './cycle-log';
 import { claimAttempt } from './cycle-opening';
-import type { CycleState, RunFlags } from './cycle-state';
+import type { CycleState } from './cycle-state';
 import type { RetryCycleWorkflow } from './retry-cycle-input';
+import type { RunFlags } from './run-flags';
 
 // The cycle's main loop: every pass first stores what messages changed, then turns queued failed
 // payments into attempts, then waits for the next attempt (or a message) and charges it. Handlers only
@@ -59,7 +59,7 @@ export async function runCycle(
 
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT) {
       // A remove Update waits for this loop to end the cycle: it must not wait for that handler here.
-      if (patched(CHARGE_GATE_PATCH)) {
+      if (flags.chargeGate()) {
         await condition(() => allHandlersFinished() || state.removeRequested);
         if (state.removeRequested) continue;
       } else {
@@ -87,7 +87,7 @@ export async function runCycle(
       continue;
     }
 
-    const ended = await chargeNext(state, commands);
+    const ended = await chargeNext(state, commands, flags);
     if (ended !== 'again') return ended;
   }
 }
@@ -108,9 +108,13 @@ function showDetails(state: CycleState): void {
 }
 
 /** The attempt of ours that is due now: gated, charged, recorded; the end, or 'again' to loop on. */
-async function chargeNext(state: CycleState, commands: CycleCommands): Promise<CycleDetails | 'again'> {
+async function chargeNext(
+  state: CycleState,
+  commands: CycleCommands,
+  flags: RunFlags,
+): Promise<CycleDetails | 'again'> {
   const ids = state.requireIds();
-  const gated = patched(CHARGE_GATE_PATCH);
+  const gated = flags.chargeGate();
   if (gated) {
     // The one gate in front of every charge: scheduled, executed, after a payment method update.
     const before = state.changes;

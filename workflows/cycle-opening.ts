@@ -17,18 +17,14 @@ import { chooseGroup } from '../policy';
 import { localStore, store } from './charge';
 import { type CycleCommands, continueWith, nowIso } from './cycle-commands';
 import { cycleLog } from './cycle-log';
-import type { CycleState, RunFlags } from './cycle-state';
+import type { CycleState } from './cycle-state';
+import type { RunFlags } from './run-flags';
 import { CustomerGroup as CustomerGroupKey, CycleStatus as CycleStatusKey } from './search-attributes';
 
 // Opening a cycle (a run's first, not one continued as new), and since 'payment-claims' how a payment
 // is claimed for it: a payment enters a cycle once, ever, claimed in Postgres in the same transaction
 // as its attempt (activities/claim-store.ts); a payment another cycle holds is answered with that
 // cycle instead of becoming an attempt here.
-
-export interface OpeningFlags extends RunFlags {
-  /** Since 'local-store': writes through local activities, and the cycle opens in one call. */
-  local: boolean;
-}
 
 /**
  * Opens the cycle: its row, configuration and group (and since 'payment-claims' attempt 1, claimed).
@@ -38,7 +34,7 @@ export async function openCycle(
   state: CycleState,
   commands: CycleCommands,
   info: WorkflowInfo,
-  flags: OpeningFlags,
+  flags: RunFlags,
 ): Promise<CycleDetails | null> {
   const first = state.first;
   // A client that starts the workflow directly (not through the API) may pass anything; a payment the

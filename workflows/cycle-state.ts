@@ -23,6 +23,7 @@ import {
   paymentReceivedSchema,
   refusedMessage,
 } from './message-payloads';
+import type { RunFlags } from './run-flags';
 
 // The state of one retry cycle and every change a message makes to it, as plain code: no Temporal
 // workflow API, no clock, no randomness. The workflow (workflows/retry-cycle.ts) owns the commands
@@ -53,14 +54,6 @@ export interface CarriedState {
   paused: boolean;
   next_attempt: string | null;
   event_seq: number;
-}
-
-/** What a run decided once, at its start, by `patched(...)`: constant for the whole run. */
-export interface RunFlags {
-  /** Since 'payment-claims': a payment enters a cycle once, ever (claims in Postgres). */
-  claims: boolean;
-  /** Since 'iso-amounts': external payments' amounts are checked against their currency. */
-  isoAmounts: boolean;
 }
 
 /** A state change made by a message, stored by the workflow's next `record`. */
@@ -469,7 +462,7 @@ export class CycleState {
   }
 
   /**
-   * The executeNow Signal. `gated` is patched('charge-gate'): since then a paused cycle is resumed;
+   * The executeNow Signal. `gated` is the run's 'charge-gate' flag: since then a paused cycle is resumed;
    * before, it lost its pause flag but kept status "paused" (issue 13), which old runs replay.
    */
   executeNow(now: string, gated: boolean): void {

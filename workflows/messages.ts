@@ -7,7 +7,21 @@ import type { ZuoraCycle } from '../domain/zuora-view';
 // Every message a cycle understands, defined once: the workflow handles these, and the API and other
 // services import the same definitions to send them.
 
-export const RETRY_CYCLE_WORKFLOW = 'RetryCycle';
+/**
+ * The workflow type every new cycle starts as (workflows/retry-cycle.ts): RetryCycle's newest code path
+ * with no patched() call, so none of its runs records a patch marker or a TemporalChangeVersion upsert.
+ */
+export const RETRY_CYCLE_WORKFLOW = 'RetryCycleV2';
+/**
+ * The type cycles started before RetryCycleV2 run as, to their end: a submit to such a cycle joins it
+ * (USE_EXISTING does not compare types), and continue-as-new keeps the run's type.
+ */
+export const LEGACY_RETRY_CYCLE_WORKFLOW = 'RetryCycle';
+/** Both cycle types: an operator query by WorkflowType names both, `WorkflowType IN (...)`. */
+export const RETRY_CYCLE_WORKFLOW_TYPES = [RETRY_CYCLE_WORKFLOW, LEGACY_RETRY_CYCLE_WORKFLOW] as const;
+/** Whether a workflow of type `type` is a document's retry cycle (either type). */
+export const isRetryCycleType = (type: string | undefined): boolean =>
+  type === RETRY_CYCLE_WORKFLOW || type === LEGACY_RETRY_CYCLE_WORKFLOW;
 /** What a cycle is started with: the failed payment that opens it. */
 export interface RetryCycleStart {
   payment: FailedPayment;

@@ -3,8 +3,8 @@ import type { FailedPayment } from '../domain/failed-payment';
 import type { CarriedState } from './cycle-state';
 import type { RetryCycleStart } from './messages';
 
-// RetryCycle's input, apart from the workflow, so the files it is made of can continue-as-new with it
-// without importing retry-cycle.ts back (an import loop).
+// A cycle's input (RetryCycle's and RetryCycleV2's), apart from the workflows, so the files they are
+// made of can continue-as-new with it without importing retry-cycle.ts back (an import loop).
 
 export interface RetryCycleInput extends RetryCycleStart {
   carried?: CarriedState;
@@ -12,5 +12,5 @@ export interface RetryCycleInput extends RetryCycleStart {
   pending?: FailedPayment[];
 }
 
-/** RetryCycle's signature, as `continueAsNew` takes it. */
+/** The cycle workflows' signature, as `continueAsNew` takes it. */
 export type RetryCycleWorkflow = (input: RetryCycleInput) => Promise<CycleDetails>;

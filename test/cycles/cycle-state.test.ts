@@ -6,7 +6,8 @@ import type { FailedPayment } from '../../domain/failed-payment';
 import { CycleFailure } from '../../domain/failures';
 import { toUnits } from '../../domain/money/decimal';
 import { chooseGroup } from '../../policy';
-import { type CarriedState, CycleState, type RunFlags, stopStatus } from '../../workflows/cycle-state';
+import { type CarriedState, CycleState, stopStatus } from '../../workflows/cycle-state';
+import { newestFlags, type RunFlags } from '../../workflows/run-flags';
 import { testConfig } from '../support/test-config';
 
 // CycleState without a server: every message method, the views, the events and attempts it leaves to
@@ -14,7 +15,9 @@ import { testConfig } from '../support/test-config';
 
 const T0 = '2026-05-05T10:00:00.000Z';
 const LATER = '2026-05-05T12:00:00.000Z';
-const FLAGS: RunFlags = { claims: true, isoAmounts: true };
+const FLAGS: RunFlags = newestFlags();
+/** A run from before 'payment-claims' and 'iso-amounts'. */
+const OLD: RunFlags = { ...FLAGS, claims: false, isoAmounts: false };
 const config = testConfig();
 const chosen = chooseGroup(config, undefined);
 const group = { id: chosen.id, name: chosen.name };
@@ -301,14 +304,14 @@ describe('CycleState: pause, resume, execute', () => {
   });
 
   it('executeNow before charge-gate keeps the old state "paused but not paused", across continue-as-new', () => {
-    const s = running(payment(), { claims: false, isoAmounts: false });
+    const s = running(payment(), OLD);
     s.pause();
     s.executeNow(LATER, false);
     expect([s.status, s.paused]).toEqual(['paused', false]);
     expect(s.resume(LATER)).toBe(false);
     const carried = s.toCarried() as CarriedState;
     expect([carried.status, carried.paused]).toEqual(['paused', false]);
-    const next = CycleState.fromCarried(payment(), carried, { claims: false, isoAmounts: false });
+    const next = CycleState.fromCarried(payment(), carried, OLD);
     expect([next.status, next.paused]).toEqual(['paused', false]);
     // A pause from there is a real pause again.
     expect(next.pause()).toBe(true);
@@ -398,7 +401,7 @@ describe('CycleState: payments and methods from outside', () => {
   });
 
   it('keeps the pre-iso-amounts check for old runs: 1.001 USD counts', () => {
-    const s = running(payment(), { claims: false, isoAmounts: false });
+    const s = running(payment(), OLD);
     s.paymentReceived({ amount: '1.001', currency: 'USD' });
     expect(s.outstanding).toBe('98.999');
   });

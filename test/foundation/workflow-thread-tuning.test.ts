@@ -1,15 +1,18 @@
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker } from '../../worker/create-worker';
-import { finish } from '../fixtures/thread-tuning-workflows';
+import { finish, ping } from '../fixtures/thread-tuning-workflows';
 import { testTemporal, uniqueName } from '../support/temporal';
 
 // worker/workflow-thread-tuning.ts and its preload change how the SDK enters the workflow sandbox.
 // These tests prove the preload really runs in the SDK's workflow thread (the stack-trace query, which
-// needs the promise hook it turns off, is refused), that a worker without it is the SDK's own, and that
-// a workflow that never yields is still caught without Node's per-call watchdog.
+// needs the promise hook it turns off, is refused) while Node's own hooks still work (an Update, which
+// the SDK handles in an AsyncLocalStorage), that a worker without it is the SDK's own, and that a
+// workflow that never yields is still caught without Node's per-call watchdog.
 
+const { EventType } = proto.api.enums.v1;
 const workflowsPath = join(import.meta.dirname, '..', 'fixtures', 'thread-tuning-workflows.ts');
 
 describe('the workflow-thread tuning', () => {
@@ -40,9 +43,14 @@ describe('the workflow-thread tuning', () => {
         (text) => `trace: ${text}`,
         (err: unknown) => `refused: ${String(err)}`,
       );
-      // The workflow itself runs the same either way.
+      // The workflow itself runs the same either way, Updates included.
+      expect(await handle.executeUpdate(ping)).toBe('pong');
       await handle.signal(finish);
       expect(await handle.result()).toBe('finished');
+      // ...and no workflow task failed on the way (a task that fails is retried, so the answers alone
+      // would not show it).
+      const events = (await handle.fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)).toEqual([]);
       return trace;
     });
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cycleFieldsOf } from '../../activities/cycle-log';
 import { cycleLogFields } from '../../domain/cycle-log-fields';
+import { RETRY_CYCLE_WORKFLOW_TYPES } from '../../workflows/messages';
 
 // The activities' inputs name their cycle in several shapes; each gives the same three fields.
 
@@ -29,8 +30,10 @@ describe('cycle log fields', () => {
     expect(cycleFieldsOf({ cycle_id: 7, document: { type: 'invoice', id: 'INV-1' } }, retryCycle)).toEqual(
       cycle,
     );
-    // Recording attempts: the document comes from the RetryCycle's workflow id.
-    expect(cycleFieldsOf({ cycle_id: 7, attempts: [] }, retryCycle)).toEqual(cycle);
+    // Recording attempts: the document comes from the cycle's workflow id, whichever its type.
+    for (const workflowType of RETRY_CYCLE_WORKFLOW_TYPES) {
+      expect(cycleFieldsOf({ cycle_id: 7, attempts: [] }, { ...retryCycle, workflowType })).toEqual(cycle);
+    }
     // A charge: its metadata.
     expect(
       cycleFieldsOf(

@@ -15,6 +15,7 @@ import { cycleWorkflowId, documentOf } from '../../domain/failed-payment';
 import { startTracing, type Tracing } from '../../runtime/tracing';
 import { connectClient } from '../../temporal/connection';
 import { bundleWorkflows, createWorker, tracedBundlePath } from '../../worker/create-worker';
+import { RETRY_CYCLE_WORKFLOW } from '../../workflows/messages';
 import { basic, testApp } from '../support/api';
 import { eventually, failedPayment, type Harness, startHarness, testConfig } from '../support/cycle-harness';
 
@@ -25,6 +26,8 @@ import { eventually, failedPayment, type Harness, startHarness, testConfig } fro
 
 const exporter = new InMemorySpanExporter();
 const SUBMIT_ROUTE = 'POST /api/v1/payments/submit_failed_payment';
+/** The span of a new cycle's run: it starts as today's cycle type. */
+const RUN_WORKFLOW = `RunWorkflow:${RETRY_CYCLE_WORKFLOW}`;
 
 /** A caller's W3C trace context: the trace the whole submit must join. */
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -97,7 +100,7 @@ describe('traces', () => {
     const ran = await eventually(async () =>
       exporter
         .getFinishedSpans()
-        .find((s) => s.name === 'RunWorkflow:RetryCycle' && s.attributes.temporalWorkflowId === workflowId),
+        .find((s) => s.name === RUN_WORKFLOW && s.attributes.temporalWorkflowId === workflowId),
     );
     // The workflow's run is in the caller's trace: one trace, not one per process.
     expect(ran.spanContext().traceId).toBe(CALLER_TRACE);
@@ -127,14 +130,14 @@ describe('traces', () => {
     const uws = one(spans, 'UpdateWithStartWorkflow:submitFailedPayment');
     expect(parentOf(uws)).toBe(http);
     expect(uws.attributes.temporalWorkflowId).toBe(workflowId);
-    const run = one(spans, 'RunWorkflow:RetryCycle');
+    const run = one(spans, RUN_WORKFLOW);
     expect(parentOf(run)).toBe(uws);
     // Identified by its workflow, and nothing more of the workflow's info (no memo, no search
     // attributes: runtime/workflow-span-sink.ts).
     expect(run.attributes).toEqual({
       temporalWorkflowId: workflowId,
       run_id: expect.any(String),
-      temporalWorkflowType: 'RetryCycle',
+      temporalWorkflowType: 'RetryCycleV2',
     });
     expect(parentOf(one(spans, 'HandleUpdate:submitFailedPayment'))).toBe(uws);
     expect(parentOf(one(spans, 'ValidateUpdate:submitFailedPayment'))).toBe(uws);
@@ -145,9 +148,7 @@ describe('traces', () => {
     for (const r of runs) {
       const start = parentOf(r);
       expect(start?.name).toBe(r.name.replace('RunActivity:', 'StartActivity:'));
-      expect(start && parentOf(start)?.name).toMatch(
-        /^(RunWorkflow:RetryCycle|HandleUpdate:submitFailedPayment)$/,
-      );
+      expect([RUN_WORKFLOW, 'HandleUpdate:submitFailedPayment']).toContain(start && parentOf(start)?.name);
       expect(r.attributes.temporalWorkflowId).toBe(workflowId);
     }
     // The cycle's local store activities and its charge.

@@ -19,7 +19,7 @@ import { customSearchAttributes } from '../../workflows/search-attributes';
 import { freshFailedPayment } from './failed-payment';
 import { uniqueName } from './temporal';
 
-// The fast workflow tier: the real RetryCycle on Temporal's time-skipping test server, with stub
+// The fast workflow tier: the real cycle workflow (RetryCycleV2) on Temporal's time-skipping test server, with stub
 // activities in place of Postgres and the gateways, so days of a cycle's schedule pass in a second.
 // The server binary is the project's pinned one (temporal/pins.json), never the SDK's download.
 
@@ -80,7 +80,13 @@ export function perFileTimeSkipping(): {
   readonly env: TestWorkflowEnvironment;
   readonly bundlePath: string;
   withCycle<T>(
-    start: { activities: object; input: RetryCycleInput; workflowId?: string },
+    start: {
+      activities: object;
+      input: RetryCycleInput;
+      workflowId?: string;
+      /** Another cycle type (RetryCycle, as cycles started before RetryCycleV2 run). */
+      workflowType?: string;
+    },
     body: (handle: WorkflowHandleWithFirstExecutionRunId<RetryCycleWorkflow>) => Promise<T>,
   ): Promise<T>;
 } {
@@ -102,12 +108,18 @@ export function perFileTimeSkipping(): {
       if (!bundle) throw new Error('the workflow bundle is not built yet');
       return bundle.path;
     },
-    /** Starts RetryCycle with `input` on a worker of its own over `activities`; `body` gets its handle. */
-    withCycle({ activities, input, workflowId = uniqueName('cycle') }, body) {
+    /**
+     * Starts a cycle with `input`, as the type new cycles start as (RETRY_CYCLE_WORKFLOW) unless told
+     * otherwise, on a worker of its own over `activities`; `body` gets its handle.
+     */
+    withCycle(
+      { activities, input, workflowId = uniqueName('cycle'), workflowType = RETRY_CYCLE_WORKFLOW },
+      body,
+    ) {
       const server = this.env;
       return withWorker(server, this.bundlePath, activities, async (taskQueue) =>
         body(
-          await server.client.workflow.start<RetryCycleWorkflow>(RETRY_CYCLE_WORKFLOW, {
+          await server.client.workflow.start<RetryCycleWorkflow>(workflowType, {
             taskQueue,
             workflowId,
             args: [input],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CycleDetails } from '../../domain/cycle-details';
 import type { FailedPayment } from '../../domain/failed-payment';
-import { failedPaymentSubmitted } from '../../workflows/messages';
+import { failedPaymentSubmitted, RETRY_CYCLE_WORKFLOW_TYPES } from '../../workflows/messages';
 import { testConfig } from '../support/test-config';
 import {
   approved,
@@ -101,6 +101,27 @@ describe('RetryCycle leftover payments', () => {
       status: 'collected',
       outstanding: '0.00',
     });
+  });
+
+  it.each(RETRY_CYCLE_WORKFLOW_TYPES)('a %s cycle continues as new as its own type', async (workflowType) => {
+    const workflowId = uniqueName('cycle');
+    const first = failedPayment();
+    const second = sameDocument(first, { payment_method_id: 'pm-second' });
+    const stub = stubActivities({
+      config: testConfig(),
+      charge: arriveDuring(1, workflowId, [second], approved),
+    });
+    const types = await fast.withCycle(
+      { activities: stub.activities, input: { payment: first }, workflowId, workflowType },
+      async (handle) => {
+        await handle.result();
+        const firstRun = fast.env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId);
+        return [(await firstRun.describe()).type, (await handle.describe()).type];
+      },
+    );
+    expect(stub.opened()).toHaveLength(2);
+    // Cycles started before RetryCycleV2 keep their type (and their patched code path) for good.
+    expect(types).toEqual([workflowType, workflowType]);
   });
 
   it('two payments arriving as the cycle exhausts: the next cycle opens with the first and takes the second', async () => {
