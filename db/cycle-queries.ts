@@ -47,19 +47,10 @@ export function scopeValues(scope: CycleScope): Record<string, string> {
     : { account: scope.accountId };
 }
 
-/**
- * The read statements behind `cycleHistory`, built once per database: building a drizzle query on
- * every request was a quarter of the API's CPU. Each is ONE statement (cycles with their attempts
- * aggregated), so an answer never mixes two moments of a cycle.
- */
-const historyStatements = preparedPerDatabase((db) => {
-  const statement = (name: string, scope: 'document' | 'account', active: boolean) =>
-    db
-      .select(cycleWithAttempts())
-      .from(cycles)
-      .where(scopeWhere(scope, active))
-      .orderBy(asc(cycles.startedAt), asc(cycles.id))
-      .prepare(`cycles_${name}`);
+/** One statement per scope and choice of cycles (every one, or only the active ones), named after both. */
+export function statementPerScope<T>(
+  statement: (name: string, scope: 'document' | 'account', active: boolean) => T,
+): { every: { document: T; account: T }; active: { document: T; account: T } } {
   return {
     every: {
       document: statement('document', 'document', false),
@@ -70,7 +61,23 @@ const historyStatements = preparedPerDatabase((db) => {
       account: statement('active_account', 'account', true),
     },
   };
-});
+}
+
+/**
+ * The read statements behind `cycleHistory`, built once per database: building a drizzle query on
+ * every request was a quarter of the API's CPU. Each is ONE statement (cycles with their attempts
+ * aggregated), so an answer never mixes two moments of a cycle.
+ */
+const historyStatements = preparedPerDatabase((db) =>
+  statementPerScope((name, scope, active) =>
+    db
+      .select(cycleWithAttempts())
+      .from(cycles)
+      .where(scopeWhere(scope, active))
+      .orderBy(asc(cycles.startedAt), asc(cycles.id))
+      .prepare(`cycles_${name}`),
+  ),
+);
 
 /**
  * Every cycle in scope (or only the active ones), oldest first, each with its attempts. The cycle

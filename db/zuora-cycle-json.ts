@@ -5,7 +5,7 @@ import { ACTIVE_STATUSES, type ZuoraStatus } from '../domain/cycle-status';
 import type { ZuoraAttempt, ZuoraCycle } from '../domain/zuora-view';
 import { ATTEMPT_COLUMN_KEYS } from './attempt-rows';
 import type { Db } from './client';
-import { type CycleScope, scopeValues, scopeWhere } from './cycle-queries';
+import { type CycleScope, scopeValues, scopeWhere, statementPerScope } from './cycle-queries';
 import { preparedPerDatabase } from './prepared';
 import { attempts, cycles } from './schema';
 
@@ -129,20 +129,11 @@ const cycleObject = jsonObject([
 const body = sql<string>`json_build_object(${literal('cycles')}, coalesce(json_agg(${cycleObject} order by ${cycleColumn(cycles.startedAt)}, ${cycleColumn(cycles.id)}), '[]'::json))::text`;
 
 /** One statement per scope and choice of cycles (every one, or only the active ones), built once per database. */
-const answerStatements = preparedPerDatabase((db) => {
-  const statement = (name: string, scope: 'document' | 'account', active: boolean) =>
-    db.select({ body }).from(cycles).where(scopeWhere(scope, active)).prepare(`zuora_cycles_${name}`);
-  return {
-    every: {
-      document: statement('document', 'document', false),
-      account: statement('account', 'account', false),
-    },
-    active: {
-      document: statement('active_document', 'document', true),
-      account: statement('active_account', 'account', true),
-    },
-  };
-});
+const answerStatements = preparedPerDatabase((db) =>
+  statementPerScope((name, scope, active) =>
+    db.select({ body }).from(cycles).where(scopeWhere(scope, active)).prepare(`zuora_cycles_${name}`),
+  ),
+);
 
 /**
  * The cycle GET answer for `scope` (every cycle, or only the active ones), oldest first: the JSON

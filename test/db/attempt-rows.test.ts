@@ -8,6 +8,7 @@ import { cycleWithAttempts } from '../../db/cycle-with-attempts';
 import { insertAttempt, recordCycle } from '../../db/cycle-writes';
 import { attempts, cycles } from '../../db/schema';
 import type { AttemptRecord } from '../../domain/attempt-record';
+import { attemptRecordArbitrary } from '../support/attempt-arbitrary';
 import { openTestCycle } from '../support/cycle-rows';
 import { type DbKind, dbKinds, openTestDb } from '../support/databases';
 
@@ -27,31 +28,11 @@ const amount = fc
   .tuple(fc.bigInt({ min: 0n, max: 10n ** 12n - 1n }), fc.integer({ min: 0, max: 9999 }))
   .map(([units, frac]) => `${units}.${String(frac).padStart(4, '0')}`);
 
-const attemptRecord: fc.Arbitrary<AttemptRecord> = fc.record({
-  attempt_number: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-  zuora_payment_id: text,
-  transaction_id: text,
-  time_of_execution: instant,
-  source: text,
-  cpr_generated: fc.boolean(),
-  success: fc.boolean(),
+const attemptRecord = attemptRecordArbitrary({
+  text,
+  instant,
   amount,
-  amount_collected: amount,
-  currency: text,
-  payment_method_id: text,
-  idempotency_key: fc.option(text),
-  gateway_payment_id: fc.option(text),
-  action: fc.constantFrom('Retry' as const, 'Stop' as const, null),
-  retry_next: fc.option(text),
-  retry_next_at: fc.option(instant),
-  retry_criteria: fc.option(text),
-  api_updated_retry_time: fc.option(text),
-  label: text,
-  level: fc.constantFrom('code' as const, 'description' as const),
-  customer_group_id: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-  gateway_id: text,
-  gateway_code: text,
-  gateway_response: text,
+  attemptNumber: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
 });
 
 describe('attempt rows (pure)', () => {

@@ -11,6 +11,7 @@ import type { AttemptRecord } from '../../domain/attempt-record';
 import { ACTIVE_STATUSES, type CycleStatus, FINAL_STATUSES } from '../../domain/cycle-status';
 import type { DocumentType } from '../../domain/failed-payment';
 import { toZuoraCycle } from '../../domain/zuora-view';
+import { attemptRecordArbitrary } from '../support/attempt-arbitrary';
 import { type DbKind, dbKinds, openTestDb } from '../support/databases';
 
 // The cycle GETs answer JSON that Postgres builds (db/zuora-cycle-json.ts), a second implementation of
@@ -73,31 +74,11 @@ const amount = fc
   );
 const statuses: CycleStatus[] = [...ACTIVE_STATUSES, ...FINAL_STATUSES];
 
-const attemptRecord: fc.Arbitrary<AttemptRecord> = fc.record({
-  attempt_number: fc.integer({ min: 1, max: 40 }),
-  zuora_payment_id: text,
-  transaction_id: text,
-  time_of_execution: instant,
-  source: text,
-  cpr_generated: fc.boolean(),
-  success: fc.boolean(),
+const attemptRecord = attemptRecordArbitrary({
+  text,
+  instant,
   amount,
-  amount_collected: amount,
-  currency: text,
-  payment_method_id: text,
-  idempotency_key: fc.option(text),
-  gateway_payment_id: fc.option(text),
-  action: fc.constantFrom('Retry' as const, 'Stop' as const, null),
-  retry_next: fc.option(text),
-  retry_next_at: fc.option(instant),
-  retry_criteria: fc.option(text),
-  api_updated_retry_time: fc.option(text),
-  label: text,
-  level: fc.constantFrom('code' as const, 'description' as const),
-  customer_group_id: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-  gateway_id: text,
-  gateway_code: text,
-  gateway_response: text,
+  attemptNumber: fc.integer({ min: 1, max: 40 }),
 });
 
 interface CycleSpec {
