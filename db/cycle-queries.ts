@@ -1,35 +1,19 @@
 import { and, asc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
-import { ACTIVE_STATUSES, type CycleStatus } from '../domain/cycle-status';
+import { ACTIVE_STATUSES } from '../domain/cycle-status';
 import type { DocumentRef, DocumentType } from '../domain/failed-payment';
-import type { CycleViewInput } from '../domain/zuora-view';
 import type { Db } from './client';
-import { type CycleRow, type CycleWithAttempts, cycleWithAttempts } from './cycle-with-attempts';
-import { preparedPerDatabase } from './prepared';
+import type { CycleRow, CycleWithAttempts } from './cycle-with-attempts';
 import { cycles } from './schema';
 
 // Reads of a document's or an account's cycles: which cycles a scope selects (the cycle GETs'
-// statements in db/zuora-cycle-json.ts select by the same `scopeWhere`), the history (every cycle)
-// and the active cycles with their attempts, from Postgres, where the workflow records every change in
-// the workflow task that makes it. One statement per answer (db/cycle-with-attempts.ts), never N+1.
+// statements in db/zuora-cycle-json.ts select by `scopeWhere`, one per scope), and the active cycles
+// a bulk action applies to, from Postgres, where the workflow records every change in the workflow task
+// that makes it.
 
 /** Which cycles: those of one billing document, or every document of one account. */
 export type CycleScope = { document: DocumentRef } | { accountId: string };
 
 export type { CycleRow, CycleWithAttempts };
-
-export function cycleViewOf(row: CycleWithAttempts): CycleViewInput {
-  return {
-    account_id: row.accountId,
-    document_type: row.documentType,
-    document_id: row.documentId,
-    payment_method_id: row.paymentMethodId,
-    currency: row.currency,
-    status: row.status as CycleStatus,
-    next_attempt: row.nextAttemptAt ? row.nextAttemptAt.toISOString() : null,
-    customer_group: row.customerGroupName,
-    attempts: row.attempts,
-  };
-}
 
 /** Which cycles a scope selects (and, with `active`, only the active ones); its values are placeholders. */
 export function scopeWhere(scope: 'document' | 'account', active: boolean): SQL | undefined {
@@ -61,37 +45,6 @@ export function statementPerScope<T>(
       account: statement('active_account', 'account', true),
     },
   };
-}
-
-/**
- * The read statements behind `cycleHistory`, built once per database: building a drizzle query on
- * every request was a quarter of the API's CPU. Each is ONE statement (cycles with their attempts
- * aggregated), so an answer never mixes two moments of a cycle.
- */
-const historyStatements = preparedPerDatabase((db) =>
-  statementPerScope((name, scope, active) =>
-    db
-      .select(cycleWithAttempts())
-      .from(cycles)
-      .where(scopeWhere(scope, active))
-      .orderBy(asc(cycles.startedAt), asc(cycles.id))
-      .prepare(`cycles_${name}`),
-  ),
-);
-
-/**
- * Every cycle in scope (or only the active ones), oldest first, each with its attempts. The cycle
- * GETs answer the same cycles as Zuora JSON built by Postgres (db/zuora-cycle-json.ts); this is the
- * path that JSON is held equal to (toZuoraCycle over these views, test/db/zuora-cycle-json.test.ts).
- */
-export async function cycleHistory(
-  db: Db,
-  scope: CycleScope,
-  opts: { activeOnly?: boolean } = {},
-): Promise<CycleViewInput[]> {
-  const chosen =
-    historyStatements(db)[opts.activeOnly ? 'active' : 'every']['document' in scope ? 'document' : 'account'];
-  return (await chosen.execute(scopeValues(scope))).map(cycleViewOf);
 }
 
 export interface ActiveCycleRef {

@@ -16,7 +16,8 @@ import { attempts, cycles } from './schema';
 //
 // This is a second implementation of domain/zuora-view.ts's toZuoraCycle (which the workflow's
 // `state` query still uses), field for field and key for key in the same order:
-// test/db/zuora-cycle-json.test.ts holds this JSON equal to toZuoraCycle over cycleHistory, on
+// test/db/zuora-cycle-json.test.ts holds this JSON equal to toZuoraCycle over cycleHistory
+// (test/support/cycle-history-reference.ts, the read this replaced), on
 // generated cycles and on both drivers. A change to either side must be made to both.
 //
 // Being one statement, an answer is one snapshot: a cycle row and its attempts never come from two

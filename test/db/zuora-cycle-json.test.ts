@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type DbHandle } from '../../db/client';
-import { type CycleScope, cycleHistory } from '../../db/cycle-queries';
+import type { CycleScope } from '../../db/cycle-queries';
 import { insertAttempt } from '../../db/cycle-writes';
 import { cycles } from '../../db/schema';
 import { zuoraCyclesJson } from '../../db/zuora-cycle-json';
@@ -12,6 +12,7 @@ import { ACTIVE_STATUSES, type CycleStatus, FINAL_STATUSES } from '../../domain/
 import type { DocumentType } from '../../domain/failed-payment';
 import { toZuoraCycle } from '../../domain/zuora-view';
 import { attemptRecordArbitrary } from '../support/attempt-arbitrary';
+import { cycleHistory } from '../support/cycle-history-reference';
 import { type DbKind, dbKinds, openTestDb } from '../support/databases';
 
 // The cycle GETs answer JSON that Postgres builds (db/zuora-cycle-json.ts), a second implementation of
