@@ -9,6 +9,7 @@ import { queryRows } from '../../db/rows';
 import { type AttemptRecord, externalAttempt } from '../../domain/attempt-record';
 import { FINAL_STATUSES } from '../../domain/cycle-status';
 import type { FailedPayment } from '../../domain/failed-payment';
+import { attemptRecordArbitrary } from '../support/attempt-arbitrary';
 import { openTestCycle } from '../support/cycle-rows';
 import * as reference from '../support/cycle-writes-reference';
 import { type DbKind, dbKinds, openTestDb } from '../support/databases';
@@ -52,32 +53,17 @@ const transactionId = fc.constantFrom('T1', 'T2', 'T3', 'T4', 'T5', 'T6');
 const idempotencyKey = fc.option(fc.constantFrom('K1', 'K2', 'K3', 'K4'));
 
 const attemptRecord = (numbers: fc.Arbitrary<number>): fc.Arbitrary<AttemptRecord> =>
-  fc.record({
-    attempt_number: numbers,
-    zuora_payment_id: fc.constantFrom('P0', 'P1', 'P2'),
-    transaction_id: transactionId,
-    time_of_execution: instant,
-    source: text,
-    cpr_generated: fc.boolean(),
-    success: fc.boolean(),
-    amount,
-    amount_collected: amount,
-    currency: fc.constantFrom('USD', 'EUR'),
-    payment_method_id: text,
-    idempotency_key: idempotencyKey,
-    gateway_payment_id: fc.option(text),
-    action: fc.constantFrom('Retry' as const, 'Stop' as const, null),
-    retry_next: fc.option(text),
-    retry_next_at: fc.oneof(fc.option(instant), fc.constant('')),
-    retry_criteria: fc.option(text),
-    api_updated_retry_time: fc.option(text),
-    label: text,
-    level: fc.constantFrom('code' as const, 'description' as const),
-    customer_group_id: fc.integer({ min: 0, max: 3 }),
-    gateway_id: text,
-    gateway_code: text,
-    gateway_response: text,
-  });
+  attemptRecordArbitrary(
+    { text, instant, amount, attemptNumber: numbers },
+    {
+      zuora_payment_id: fc.constantFrom('P0', 'P1', 'P2'),
+      transaction_id: transactionId,
+      currency: fc.constantFrom('USD', 'EUR'),
+      idempotency_key: idempotencyKey,
+      retry_next_at: fc.oneof(fc.option(instant), fc.constant('')),
+      customer_group_id: fc.integer({ min: 0, max: 3 }),
+    },
+  );
 
 const pick = fc.nat({ max: 20 });
 const opening = {

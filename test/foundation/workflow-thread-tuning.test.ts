@@ -3,6 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker } from '../../worker/create-worker';
+import type { ThreadTuningOptions } from '../../worker/workflow-thread-tuning';
 import { finish, ping } from '../fixtures/thread-tuning-workflows';
 import { testTemporal, uniqueName } from '../support/temporal';
 
@@ -24,16 +25,20 @@ describe('the workflow-thread tuning', () => {
     await temporal.close();
   });
 
-  async function stackTraceOnce(threadTuning: false | undefined): Promise<string> {
-    const taskQueue = uniqueName('tuning');
-    const worker = await createWorker({
+  /** A worker for the fixture workflows; `threadTuning` as createWorker takes it (default: on). */
+  const fixtureWorker = (taskQueue: string, threadTuning?: ThreadTuningOptions | false) =>
+    createWorker({
       connection: temporal.workerConnection,
       namespace: 'default',
       taskQueue,
       workflowsPath,
       activities: {},
-      ...(threadTuning === false ? { threadTuning } : {}),
+      ...(threadTuning === undefined ? {} : { threadTuning }),
     });
+
+  async function stackTraceOnce(threadTuning: false | undefined): Promise<string> {
+    const taskQueue = uniqueName('tuning');
+    const worker = await fixtureWorker(taskQueue, threadTuning);
     return await worker.runUntil(async () => {
       const handle = await temporal.client.workflow.start('waiting', {
         taskQueue,
@@ -66,13 +71,9 @@ describe('the workflow-thread tuning', () => {
   it('still catches a workflow that never yields: the thread is terminated and the worker stops', async () => {
     const taskQueue = uniqueName('tuning-spin');
     const stuck: number[] = [];
-    const worker = await createWorker({
-      connection: temporal.workerConnection,
-      namespace: 'default',
-      taskQueue,
-      workflowsPath,
-      activities: {},
-      threadTuning: { stuckAfterMs: 1500, onStuck: ({ runningForMs }) => stuck.push(runningForMs) },
+    const worker = await fixtureWorker(taskQueue, {
+      stuckAfterMs: 1500,
+      onStuck: ({ runningForMs }) => stuck.push(runningForMs),
     });
     const handle = await temporal.client.workflow.start('spinning', {
       taskQueue,

@@ -1,15 +1,23 @@
 import fc from 'fast-check';
 import type { AttemptRecord } from '../../domain/attempt-record';
 
-/** Any attempt record, from the caller's own text, instant and amount arbitraries (property tests of rows and views). */
-export function attemptRecordArbitrary(parts: {
-  text: fc.Arbitrary<string>;
-  instant: fc.Arbitrary<string>;
-  amount: fc.Arbitrary<string>;
-  attemptNumber: fc.Arbitrary<number>;
-}): fc.Arbitrary<AttemptRecord> {
+type FieldArbitraries = { [K in keyof AttemptRecord]: fc.Arbitrary<AttemptRecord[K]> };
+
+/**
+ * Any attempt record, from the caller's own text, instant and amount arbitraries (property tests of
+ * rows, views and writes); `fields` narrows single fields (small pools, so keys collide).
+ */
+export function attemptRecordArbitrary(
+  parts: {
+    text: fc.Arbitrary<string>;
+    instant: fc.Arbitrary<string>;
+    amount: fc.Arbitrary<string>;
+    attemptNumber: fc.Arbitrary<number>;
+  },
+  fields: Partial<FieldArbitraries> = {},
+): fc.Arbitrary<AttemptRecord> {
   const { text, instant, amount } = parts;
-  return fc.record({
+  const all: FieldArbitraries = {
     attempt_number: parts.attemptNumber,
     zuora_payment_id: text,
     transaction_id: text,
@@ -34,5 +42,6 @@ export function attemptRecordArbitrary(parts: {
     gateway_id: text,
     gateway_code: text,
     gateway_response: text,
-  });
+  };
+  return fc.record({ ...all, ...fields });
 }
