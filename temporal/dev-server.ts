@@ -60,10 +60,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `temporal server start-dev` as a child process and waits until its frontend answers. */
+/**
+ * Starts `temporal server start-dev` as a child process and waits until its frontend answers. A port we
+ * picked (`port` 0) can be taken by another process before the server binds it (freePort only finds one
+ * free now): then the server exits with "address already in use" and we start it again on another.
+ */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  if (opts.port) return await startOn(opts.port, opts);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(await freePort(), opts);
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('address already in use')) throw err;
+      opts.log?.(`[temporal] a port was taken before the dev server bound it; starting it again`);
+    }
+  }
+}
+
+async function startOn(port: number, opts: DevServerOptions): Promise<DevServer> {
   const started = Date.now();
-  const port = opts.port || (await freePort());
   const namespace = opts.namespace ?? 'default';
   const args = [
     'server',
